@@ -1,0 +1,1 @@
+namespace Outrigger.Coordination; internal static class Placeholder { }

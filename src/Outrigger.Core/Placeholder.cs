@@ -1,0 +1,1 @@
+namespace Outrigger.Core; internal static class Placeholder { }

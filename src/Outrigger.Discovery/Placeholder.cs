@@ -1,0 +1,1 @@
+namespace Outrigger.Discovery; internal static class Placeholder { }

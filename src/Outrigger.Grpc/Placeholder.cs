@@ -1,0 +1,1 @@
+namespace Outrigger.Grpc; internal static class Placeholder { }

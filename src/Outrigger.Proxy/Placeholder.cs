@@ -1,0 +1,1 @@
+namespace Outrigger.Proxy; internal static class Placeholder { }
