@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Logging;
+using Outrigger.Core.Admin;
+
+namespace Outrigger.Core.Hosting;
+
+/// <summary>What the host gives each module: logging, time, the admin server's route table and a data folder.</summary>
+public sealed class ModuleContext(ILoggerFactory loggerFactory, TimeProvider timeProvider, AdminRoutes admin, string dataDirectory)
+{
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+
+    public TimeProvider TimeProvider { get; } = timeProvider;
+
+    /// <summary>Where a module adds its admin endpoints (the proxy's <c>/clusters</c>, …).</summary>
+    public AdminRoutes Admin { get; } = admin;
+
+    /// <summary>A folder for durable state (default <c>./data</c>, key <c>data_dir</c>); modules use a sub-folder named after themselves.</summary>
+    public string DataDirectory { get; } = dataDirectory;
+}

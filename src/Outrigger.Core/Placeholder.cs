@@ -1,1 +1,0 @@
-namespace Outrigger.Core; internal static class Placeholder { }

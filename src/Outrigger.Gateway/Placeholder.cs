@@ -1,0 +1,1 @@
+namespace Outrigger.Gateway; internal static class Placeholder { }
