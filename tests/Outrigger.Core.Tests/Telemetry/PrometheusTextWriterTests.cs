@@ -67,6 +67,16 @@ public sealed class PrometheusTextWriterTests : IDisposable
     }
 
     [Fact]
+    public void Gauge_EndingInCount_IsRenamed()
+    {
+        _meter.CreateObservableGauge("my.assembly.count", () => 7);
+
+        var text = PrometheusTextWriter.Write(_collector.Snapshot());
+
+        Assert.Contains("# TYPE my_assembly_number gauge\nmy_assembly_number 7\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UpDownCounter_IsGauge_WithRunningSum()
     {
         var active = _meter.CreateUpDownCounter<int>("active_connections");
