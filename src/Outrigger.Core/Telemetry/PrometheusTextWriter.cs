@@ -6,7 +6,7 @@ namespace Outrigger.Core.Telemetry;
 /// <summary>
 /// Writes metric families in the Prometheus text exposition format 0.0.4. Names are sanitized; OpenTelemetry-style
 /// dotted names (the runtime's <c>dotnet.gc.collections</c>) become <c>dotnet_gc_collections</c> with a unit suffix;
-/// counters end in <c>_total</c>; histograms get cumulative <c>_bucket{le=…}</c> lines, <c>+Inf</c>, <c>_sum</c>, <c>_count</c>.
+/// counters end in <c>_total</c>; gauges never end in a histogram suffix (<c>_count</c> becomes <c>_number</c>); histograms get cumulative <c>_bucket{le=…}</c> lines, <c>+Inf</c>, <c>_sum</c>, <c>_count</c>.
 /// </summary>
 public static class PrometheusTextWriter
 {
@@ -70,9 +70,17 @@ public static class PrometheusTextWriter
             }
         }
 
-        if (family.Kind is MetricKind.Counter or MetricKind.ObservedCounter && !name.EndsWith("_total", StringComparison.Ordinal))
+        if (family.Kind is MetricKind.Counter or MetricKind.ObservedCounter)
         {
-            name += "_total";
+            if (!name.EndsWith("_total", StringComparison.Ordinal))
+            {
+                name += "_total";
+            }
+        }
+        else if (family.Kind != MetricKind.Histogram && (name.EndsWith("_count", StringComparison.Ordinal) || name.EndsWith("_sum", StringComparison.Ordinal) || name.EndsWith("_bucket", StringComparison.Ordinal)))
+        {
+            // Those suffixes belong to histograms; a gauge such as the runtime's dotnet.assembly.count becomes dotnet_assembly_number.
+            name = name[..name.LastIndexOf('_')] + "_number";
         }
 
         return name;

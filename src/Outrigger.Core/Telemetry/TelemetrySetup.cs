@@ -37,16 +37,16 @@ public static class TelemetrySetup
         });
 
     /// <summary>Starts OTLP export of every <c>Outrigger.*</c> source and meter; null when no endpoint is configured.</summary>
-    public static IDisposable? StartOtlpExport(TelemetryOptions options)
-    {
-        if (string.IsNullOrEmpty(options.OtlpEndpoint))
-        {
-            return null;
-        }
+    public static IDisposable? StartOtlpExport(TelemetryOptions options) =>
+        string.IsNullOrEmpty(options.OtlpEndpoint) ? null : StartOtlp(options);
 
+    // Kept out of line so the OpenTelemetry assemblies are loaded only when export is configured (a few MB of RSS).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Both StartOtlp(TelemetryOptions options)
+    {
         void Configure(OtlpExporterOptions o)
         {
-            o.Endpoint = new Uri(options.OtlpEndpoint);
+            o.Endpoint = new Uri(options.OtlpEndpoint!);
             o.Protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
         }
 
