@@ -73,6 +73,11 @@ public static class ConfigOutlineWriter
         {
             var isCommented = commented || entry.IsExample;
             var pad = new string(' ', indent);
+            if (indent == 0 && text.Length > 0 && text[^1] == '\n' && entry.Value is OutlineMapping)
+            {
+                text.Append('\n');
+            }
+
             if (entry.Doc.Length > 0)
             {
                 foreach (var docLine in entry.Doc.Split('\n'))
