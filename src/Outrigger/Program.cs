@@ -1,1 +1,13 @@
-return 0;
+using System.CommandLine;
+using Outrigger.Cli;
+
+var root = new RootCommand("Outrigger: a sidecar for proxying, transactions, pipelines, workflows and signals.")
+{
+    StartCommand.Create(),
+    GenerateConfigCommand.Create(),
+    ValidateCommand.Create(),
+    VersionCommand.Create(),
+};
+
+// Signals are handled by the start command itself (first: drain, second: exit at once).
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);

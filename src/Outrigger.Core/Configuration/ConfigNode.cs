@@ -26,6 +26,7 @@ public sealed class ConfigMapping(ConfigSource source) : ConfigNode(source)
 {
     private readonly Dictionary<string, ConfigNode> _entries = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
+    private readonly Dictionary<string, ConfigSource> _keySources = new(StringComparer.Ordinal);
 
     public IReadOnlyList<string> Keys => _order;
 
@@ -33,9 +34,17 @@ public sealed class ConfigMapping(ConfigSource source) : ConfigNode(source)
 
     public bool Contains(string key) => _entries.ContainsKey(key);
 
+    /// <summary>Where <paramref name="key"/> itself was written (falls back to its value's position).</summary>
+    public ConfigSource KeySource(string key) => _keySources.TryGetValue(key, out var source) ? source : _entries[key].Source;
+
     /// <summary>Adds or replaces an entry; a replaced entry keeps its position.</summary>
-    public void Set(string key, ConfigNode value)
+    public void Set(string key, ConfigNode value, ConfigSource? keySource = null)
     {
+        if (keySource is { } source)
+        {
+            _keySources[key] = source;
+        }
+
         if (!_entries.ContainsKey(key))
         {
             _order.Add(key);

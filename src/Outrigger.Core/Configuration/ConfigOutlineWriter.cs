@@ -73,11 +73,17 @@ public static class ConfigOutlineWriter
         {
             var isCommented = commented || entry.IsExample;
             var pad = new string(' ', indent);
+            if (indent == 0 && text.Length > 0 && text[^1] == '\n' && entry.Value is OutlineMapping)
+            {
+                text.Append('\n');
+            }
+
             if (entry.Doc.Length > 0)
             {
+                var docPad = first && firstPrefix is not null ? firstPrefix.Replace("- ", "", StringComparison.Ordinal) : pad;
                 foreach (var docLine in entry.Doc.Split('\n'))
                 {
-                    text.Append(pad).Append("# ").Append(docLine).Append('\n');
+                    text.Append(docPad).Append("# ").Append(docLine).Append('\n');
                 }
             }
 

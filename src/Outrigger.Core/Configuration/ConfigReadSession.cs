@@ -37,7 +37,7 @@ public sealed class ConfigReadSession
                 var path = tracked.Path.Length == 0 ? key : $"{tracked.Path}.{key}";
                 var suggestion = Closest(key, tracked.Read);
                 var message = suggestion is null ? "unknown key" : $"unknown key (did you mean '{suggestion}'?)";
-                Error(new ConfigError(path, message, mapping[key]!.Source));
+                Error(new ConfigError(path, message, mapping.KeySource(key)));
             }
         }
     }

@@ -69,7 +69,7 @@ public static class YamlConfigParser
                         throw new ConfigException([new ConfigError(name, "duplicate key", new ConfigSource(origin, (int)key.Start.Line, (int)key.Start.Column))]);
                     }
 
-                    map.Set(name, Convert(value, origin));
+                    map.Set(name, Convert(value, origin), new ConfigSource(origin, (int)key.Start.Line, (int)key.Start.Column));
                 }
 
                 return map;

@@ -1,1 +1,0 @@
-namespace Outrigger.Coordination; internal static class Placeholder { }

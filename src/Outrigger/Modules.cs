@@ -1,0 +1,13 @@
+using Outrigger.Core.Hosting;
+using Outrigger.Proxy;
+
+namespace Outrigger;
+
+/// <summary>Every module the sidecar can run. Adding a module is one line here (and a project reference).</summary>
+internal static class Modules
+{
+    public static IReadOnlyList<IModuleDefinition> All { get; } =
+    [
+        new ProxyModuleDefinition(),
+    ];
+}
