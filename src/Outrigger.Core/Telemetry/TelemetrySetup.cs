@@ -44,22 +44,24 @@ public static class TelemetrySetup
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static Both StartOtlp(TelemetryOptions options)
     {
-        void Configure(OtlpExporterOptions o)
+        // As with OTEL_EXPORTER_OTLP_ENDPOINT, the endpoint is the collector's base URL; over HTTP each signal has its own path.
+        Action<OtlpExporterOptions> Configure(string signalPath) => o =>
         {
-            o.Endpoint = new Uri(options.OtlpEndpoint!);
-            o.Protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-        }
+            var grpc = options.OtlpProtocol == "grpc";
+            o.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+            o.Endpoint = grpc ? new Uri(options.OtlpEndpoint!) : new Uri(options.OtlpEndpoint!.TrimEnd('/') + signalPath);
+        };
 
         var resource = ResourceBuilder.CreateDefault().AddService(options.ServiceName);
         var tracer = Sdk.CreateTracerProviderBuilder()
             .SetResourceBuilder(resource)
             .AddSource(OutriggerTelemetry.Prefix + ".*")
-            .AddOtlpExporter(Configure)
+            .AddOtlpExporter(Configure("/v1/traces"))
             .Build();
         var meter = Sdk.CreateMeterProviderBuilder()
             .SetResourceBuilder(resource)
             .AddMeter(OutriggerTelemetry.Prefix + ".*", "System.Runtime")
-            .AddOtlpExporter(Configure)
+            .AddOtlpExporter(Configure("/v1/metrics"))
             .Build();
         return new Both(tracer, meter);
     }

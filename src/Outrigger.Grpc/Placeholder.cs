@@ -1,1 +1,0 @@
-namespace Outrigger.Grpc; internal static class Placeholder { }

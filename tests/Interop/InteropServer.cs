@@ -1,0 +1,24 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Outrigger.Core.Hosting;
+using Outrigger.Grpc.Hosting;
+using Outrigger.Grpc.Server;
+
+namespace Outrigger.Interop;
+
+/// <summary>The interop server: <c>grpc.testing.TestService</c> on all interfaces, h2c or TLS.</summary>
+public static class InteropServer
+{
+    public static Task<HttpServer> StartAsync(int port, bool useTls, ILoggerFactory loggerFactory, IPAddress? address = null)
+    {
+        var registry = new GrpcServiceRegistry(new GrpcServerOptions { LoggerFactory = loggerFactory });
+        new TestServiceImpl(TimeProvider.System).Register(registry);
+        var endpoint = new IPEndPoint(address ?? IPAddress.Any, port);
+        var listen = useTls
+            ? new ListenEndpoint(endpoint, HttpProtocols.Http1AndHttp2, l => l.UseHttps(InteropCertificates.LoadServer()))
+            : new ListenEndpoint(endpoint, HttpProtocols.Http2);
+        return HttpServer.StartAsync([listen], registry.RequestDelegate, loggerFactory, useTls ? KestrelTls.Enable : null);
+    }
+}
