@@ -1,1 +1,0 @@
-namespace Outrigger.Discovery; internal static class Placeholder { }

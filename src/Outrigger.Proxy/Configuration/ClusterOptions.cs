@@ -1,0 +1,80 @@
+using Outrigger.Discovery;
+
+namespace Outrigger.Proxy.Configuration;
+
+/// <summary>A named group of upstream endpoints and how to reach and balance them.</summary>
+internal sealed record ClusterOptions(
+    string Name,
+    IReadOnlyList<DiscoveredEndpoint> Endpoints,
+    DnsDiscoveryOptions? Dns,
+    UpstreamProtocol Protocol,
+    UpstreamTlsOptions? Tls,
+    ConnectionPoolOptions Pool,
+    TimeSpan RequestTimeout,
+    LoadBalancingOptions LoadBalancing,
+    HealthCheckOptions HealthCheck,
+    OutlierDetectionOptions OutlierDetection,
+    bool ImplicitRoute);
+
+internal enum UpstreamProtocol
+{
+    Http1,
+    Http2,
+}
+
+/// <summary>DNS discovery: A/AAAA records of <see cref="Name"/>, re-resolved when their TTL expires.</summary>
+internal sealed record DnsDiscoveryOptions(string Name, int Port, int Weight, TimeSpan MinRefresh, TimeSpan MaxRefresh, string? Server);
+
+internal sealed record UpstreamTlsOptions(bool InsecureSkipVerify, string? ServerName);
+
+internal sealed record ConnectionPoolOptions(TimeSpan ConnectTimeout, int MaxConnectionsPerEndpoint, TimeSpan IdleTimeout, TimeSpan Expect100ContinueTimeout);
+
+internal enum LoadBalancingAlgorithm
+{
+    RoundRobin,
+    LeastConnections,
+    WeightedRoundRobin,
+    ConsistentHash,
+    Maglev,
+    PeakEwma,
+    Random,
+}
+
+internal enum HashKeySource
+{
+    ClientIp,
+    Header,
+    Cookie,
+}
+
+/// <summary>
+/// How a cluster picks an endpoint. For hashing algorithms the key comes from <see cref="HashOn"/>; with
+/// <see cref="StickySessions"/> and a cookie key, a client without the cookie is given one so it keeps its endpoint.
+/// </summary>
+internal sealed record LoadBalancingOptions(
+    LoadBalancingAlgorithm Algorithm,
+    HashKeySource HashOn,
+    string HashKey,
+    bool StickySessions,
+    string AffinityCookie,
+    TimeSpan EwmaDecay);
+
+internal sealed record HealthCheckOptions(
+    bool Enabled,
+    string Path,
+    TimeSpan Interval,
+    TimeSpan Timeout,
+    TimeSpan Jitter,
+    int HealthyThreshold,
+    int UnhealthyThreshold,
+    int ExpectedStatusMin,
+    int ExpectedStatusMax);
+
+/// <summary>Passive health: eject an endpoint after consecutive failures of real traffic.</summary>
+internal sealed record OutlierDetectionOptions(
+    bool Enabled,
+    int Consecutive5xx,
+    int ConsecutiveGatewayFailures,
+    TimeSpan BaseEjectionTime,
+    TimeSpan MaxEjectionTime,
+    int MaxEjectionPercent);

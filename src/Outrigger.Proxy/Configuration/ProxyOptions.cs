@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Outrigger.Proxy.Configuration;
+
+/// <summary>Everything the proxy module was configured with, validated.</summary>
+internal sealed record ProxyOptions(
+    ListenerOptions Listener,
+    LimitsOptions Limits,
+    ForwardingOptions Forwarding,
+    IReadOnlyList<RouteOptions> Routes,
+    IReadOnlyList<ClusterOptions> Clusters,
+    CircuitBreakerOptions CircuitBreaker);
+
+/// <summary>The downstream listener.</summary>
+internal sealed record ListenerOptions(string Address, HttpProtocols Protocols, TlsListenerOptions? Tls);
+
+/// <summary>A certificate and key (PEM) for TLS on the listener; ALPN then offers h2 and http/1.1.</summary>
+internal sealed record TlsListenerOptions(string CertificateFile, string KeyFile);
+
+/// <summary>Limits that protect the proxy from bad or hostile clients. Zero means "no limit" where noted.</summary>
+internal sealed record LimitsOptions(
+    long MaxConnections,
+    int MaxRequestHeaderBytes,
+    int MaxRequestLineBytes,
+    int MaxRequestHeaders,
+    long MaxRequestBodyBytes,
+    TimeSpan RequestHeadersTimeout,
+    TimeSpan KeepAliveTimeout,
+    double MinRequestBodyBytesPerSecond,
+    TimeSpan MinRequestBodyGracePeriod);
+
+/// <summary>What the forwarder adds to or keeps from the client's request.</summary>
+internal sealed record ForwardingOptions(bool XForwarded, bool Via, string RequestIdHeader, bool PreserveHost);
+
+/// <summary>Spec 002's circuit_breaker section, read now so the spec's example validates; enforced by the resilience part.</summary>
+internal sealed record CircuitBreakerOptions(bool Enabled, int FailureThreshold, TimeSpan RecoveryTimeout, int HalfOpenMaxCalls);

@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Outrigger.Proxy.Clusters;
+using Outrigger.Proxy.Configuration;
+using Outrigger.Proxy.Routing;
+
+namespace Outrigger.Proxy.Forwarding;
+
+/// <summary>
+/// Forwards one request to one endpoint and streams the response back: headers as soon as they arrive, bodies in both
+/// directions without buffering, trailers after the body, and 101 upgrades as a byte tunnel. Failures become a
+/// <see cref="ForwardResult"/> and, while the response has not started, a short error response naming the cause.
+/// </summary>
+internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvider time, ILogger logger)
+{
+    private const int BufferSize = 64 * 1024;
+
+    public async Task<ForwardResult> ForwardAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues)
+    {
+        var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
+        var upgrade = upgradeFeature is { IsUpgradableRequest: true };
+        using var message = CreateMessage(context, route, endpoint, routeValues, upgrade);
+        var content = message.Content as StreamingRequestContent;
+        using var cts = route.Timeout > TimeSpan.Zero ? new CancellationTokenSource(route.Timeout, time) : new CancellationTokenSource();
+        using var abort = context.RequestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cts);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await endpoint.Invoker.SendAsync(message, cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            return await FailBeforeResponseAsync(context, route, endpoint, e, content, cts).ConfigureAwait(false);
+        }
+
+        using (response)
+        {
+            cts.CancelAfter(Timeout.InfiniteTimeSpan);
+            if (upgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
+            {
+                return await TunnelAsync(context, route, upgradeFeature!, response, cts.Token).ConfigureAwait(false);
+            }
+
+            context.Response.StatusCode = (int)response.StatusCode;
+            ResponseHeaders.Copy(response, context.Response, upgrade: false, options.Via, route.Options.Transforms);
+            var error = await CopyResponseBodyAsync(context, response, cts.Token).ConfigureAwait(false);
+            if (error == ForwarderError.None)
+            {
+                ResponseHeaders.CopyTrailers(response, context.Response);
+                return new ForwardResult((int)response.StatusCode, ForwarderError.None);
+            }
+
+            if (error == ForwarderError.ResponseBodyUpstream)
+            {
+                Log.ResponseBodyFailed(logger, endpoint.Authority, route.Cluster.Name);
+                context.Abort();
+                return new ForwardResult(StatusCodes.Status502BadGateway, error);
+            }
+
+            return new ForwardResult(StatusCodes.Status499ClientClosedRequest, error);
+        }
+    }
+
+    private HttpRequestMessage CreateMessage(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, bool upgrade)
+    {
+        var request = context.Request;
+        var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri(endpoint.BaseUrl + PathAndQuery(context, route, routeValues), UriKind.Absolute));
+        if (upgrade || route.Cluster.Options.Protocol == UpstreamProtocol.Http1)
+        {
+            message.Version = HttpVersion.Version11;
+            message.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
+        else
+        {
+            message.Version = HttpVersion.Version20;
+            message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
+        if (!upgrade && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            message.Content = new StreamingRequestContent(request.BodyReader);
+        }
+
+        RequestHeaders.Copy(context, message, upgrade, options, route.Options.Transforms);
+        return message;
+    }
+
+    private static string PathAndQuery(HttpContext context, CompiledRoute route, string[] routeValues)
+    {
+        var request = context.Request;
+        if (!route.RewritesPath && context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw[0] == '/')
+        {
+            return raw;
+        }
+
+        var path = route.RewritesPath ? route.TransformPath(request.Path.Value ?? "/", routeValues) : request.Path.Value ?? "/";
+        return new PathString(path).ToUriComponent() + request.QueryString.ToUriComponent();
+    }
+
+    private async Task<ForwardResult> FailBeforeResponseAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, Exception e, StreamingRequestContent? content, CancellationTokenSource cts)
+    {
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            Log.ClientAborted(logger, route.Name, endpoint.Authority);
+            return new ForwardResult(StatusCodes.Status499ClientClosedRequest, ForwarderError.ClientAborted);
+        }
+
+        if (content?.ClientError is { } clientError)
+        {
+            var status = clientError is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+            await WriteErrorAsync(context, status, $"bad request body: {clientError.Message}").ConfigureAwait(false);
+            return new ForwardResult(status, ForwarderError.RequestBodyClient);
+        }
+
+        var cluster = route.Cluster.Name;
+        if (e is OperationCanceledException && cts.IsCancellationRequested)
+        {
+            Log.Timeout(logger, endpoint.Authority, cluster, route.Timeout.TotalMilliseconds);
+            await WriteErrorAsync(context, StatusCodes.Status504GatewayTimeout, $"upstream timeout: {endpoint.Authority} ({cluster}) sent no response headers within {route.Timeout.TotalMilliseconds} ms").ConfigureAwait(false);
+            return new ForwardResult(StatusCodes.Status504GatewayTimeout, ForwarderError.Timeout);
+        }
+
+        var connect = e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
+            || e is HttpRequestException { InnerException: TimeoutException } || (e is OperationCanceledException && e.InnerException is TimeoutException);
+        var reason = Innermost(e).Message;
+        Log.UpstreamFailed(logger, endpoint.Authority, cluster, connect ? "connect" : "request", reason);
+        await WriteErrorAsync(context, StatusCodes.Status502BadGateway, $"upstream {(connect ? "connect " : "")}error: {endpoint.Authority} ({cluster}): {reason}").ConfigureAwait(false);
+        return new ForwardResult(StatusCodes.Status502BadGateway, connect ? ForwarderError.ConnectFailed : ForwarderError.NoResponse);
+    }
+
+    private static async Task<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationToken token)
+    {
+        Stream upstream;
+        try
+        {
+            upstream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return ForwarderError.ClientAborted;
+        }
+        catch (Exception)
+        {
+            return ForwarderError.ResponseBodyUpstream;
+        }
+
+        var body = context.Response.BodyWriter;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            while (true)
+            {
+                int read;
+                try
+                {
+                    read = await upstream.ReadAsync(buffer, token).ConfigureAwait(false);
+                }
+                catch (Exception) when (context.RequestAborted.IsCancellationRequested)
+                {
+                    return ForwarderError.ClientAborted;
+                }
+                catch (Exception)
+                {
+                    return ForwarderError.ResponseBodyUpstream;
+                }
+
+                if (read == 0)
+                {
+                    return ForwarderError.None;
+                }
+
+                // WriteAsync flushes: every piece the upstream sent goes out at once (streams and gRPC flow).
+                if (!await WriteAsync(body, buffer.AsMemory(0, read), token).ConfigureAwait(false))
+                {
+                    return ForwarderError.ClientAborted;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async ValueTask<bool> WriteAsync(System.IO.Pipelines.PipeWriter writer, ReadOnlyMemory<byte> data, CancellationToken token)
+    {
+        try
+        {
+            var result = await writer.WriteAsync(data, token).ConfigureAwait(false);
+            return !result.IsCanceled && !result.IsCompleted;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<ForwardResult> TunnelAsync(HttpContext context, CompiledRoute route, IHttpUpgradeFeature upgrade, HttpResponseMessage response, CancellationToken token)
+    {
+        ResponseHeaders.Copy(response, context.Response, upgrade: true, options.Via, route.Options.Transforms);
+        Stream upstream;
+        try
+        {
+            upstream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status502BadGateway, "upstream upgrade failed").ConfigureAwait(false);
+            return new ForwardResult(StatusCodes.Status502BadGateway, ForwarderError.UpgradeFailed);
+        }
+
+        await using (upstream.ConfigureAwait(false))
+        {
+            var client = await upgrade.UpgradeAsync().ConfigureAwait(false);
+            await using (client.ConfigureAwait(false))
+            {
+                var clean = await UpgradeTunnel.RunAsync(client, upstream, context.RequestAborted).ConfigureAwait(false);
+                return new ForwardResult(StatusCodes.Status101SwitchingProtocols, clean ? ForwarderError.None : ForwarderError.UpgradeFailed);
+            }
+        }
+    }
+
+    /// <summary>Writes a one-line plain-text error, unless the response has already started.</summary>
+    internal static async Task WriteErrorAsync(HttpContext context, int status, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        try
+        {
+            await context.Response.WriteAsync($"{status} {message}\n", context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            // The client is gone; nothing to tell it.
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+}

@@ -1,0 +1,77 @@
+using System.IO.Pipelines;
+using System.Net;
+
+namespace Outrigger.Proxy.Forwarding;
+
+/// <summary>
+/// The client's request body as upstream request content, copied from Kestrel's request pipe as it arrives: nothing
+/// is buffered beyond what one read returns. Data is flushed upstream whenever the client has nothing more ready,
+/// so streaming (gRPC, uploads) flows. Failures on the client side are remembered so they are not blamed on the upstream.
+/// </summary>
+internal sealed class StreamingRequestContent(PipeReader source) : HttpContent
+{
+    /// <summary>Set when reading the client's body failed (bad framing, too large, too slow, client gone).</summary>
+    public Exception? ClientError { get; private set; }
+
+    /// <summary>Whether the upstream handler started sending the body (it does not when the upstream answered first).</summary>
+    public bool Started { get; private set; }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        Started = true;
+        var pending = source.ReadAsync(cancellationToken);
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await pending.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                ClientError = e;
+                throw;
+            }
+
+            var buffer = result.Buffer;
+            foreach (var segment in buffer)
+            {
+                await stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            }
+
+            source.AdvanceTo(buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+
+            pending = ReadNext(cancellationToken);
+            if (!pending.IsCompleted)
+            {
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = -1;
+        return false;
+    }
+
+    private ValueTask<ReadResult> ReadNext(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return source.ReadAsync(cancellationToken);
+        }
+        catch (Exception e)
+        {
+            ClientError = e;
+            throw;
+        }
+    }
+}

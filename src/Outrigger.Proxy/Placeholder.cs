@@ -1,1 +1,0 @@
-namespace Outrigger.Proxy; internal static class Placeholder { }

@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Outrigger.Proxy.Clusters;
+using Outrigger.Proxy.Forwarding;
+using Outrigger.Proxy.Metrics;
+using Outrigger.Proxy.Routing;
+
+namespace Outrigger.Proxy;
+
+/// <summary>The proxy's request pipeline: route, pick an endpoint, forward, record the outcome.</summary>
+internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwarder, TimeProvider time, ILogger logger)
+{
+    /// <summary>Latency recorded for a failed exchange, so that a failing endpoint does not look fast to peak_ewma.</summary>
+    private const double FailurePenaltySeconds = 1.0;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var start = time.GetTimestamp();
+        ProxyMetrics.ActiveRequests.Add(1);
+        try
+        {
+            var route = routes.Match(context.Request, out var values);
+            if (route is null)
+            {
+                await NoRouteAsync(context).ConfigureAwait(false);
+                ProxyMetrics.RecordRequest("", "", StatusCodes.Status404NotFound, time.GetElapsedTime(start).TotalSeconds);
+                return;
+            }
+
+            var status = await ForwardAsync(context, route, values, start).ConfigureAwait(false);
+            ProxyMetrics.RecordRequest(route.Name, route.Cluster.Name, status, time.GetElapsedTime(start).TotalSeconds);
+        }
+        finally
+        {
+            ProxyMetrics.ActiveRequests.Add(-1);
+        }
+    }
+
+    private async Task<int> ForwardAsync(HttpContext context, CompiledRoute route, string[] values, long start)
+    {
+        var cluster = route.Cluster;
+        var endpoint = cluster.Pick(context);
+        if (endpoint is null)
+        {
+            var reason = cluster.All.Length == 0 ? "has no endpoints (discovery found none)" : $"has no healthy endpoints (0 of {cluster.All.Length} available)";
+            await HttpForwarder.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, $"no healthy upstream: cluster '{cluster.Name}' {reason}").ConfigureAwait(false);
+            return StatusCodes.Status503ServiceUnavailable;
+        }
+
+        var tag = ProxyMetrics.ClusterTag(cluster.Name);
+        endpoint.BeginRequest();
+        ProxyMetrics.UpstreamActive.Add(1, tag);
+        ForwardResult result;
+        try
+        {
+            result = await forwarder.ForwardAsync(context, route, endpoint, values).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Forwarding to {Endpoint} failed unexpectedly", endpoint.Authority);
+            await HttpForwarder.WriteErrorAsync(context, StatusCodes.Status502BadGateway, "proxy error").ConfigureAwait(false);
+            result = new ForwardResult(StatusCodes.Status502BadGateway, ForwarderError.NoResponse);
+        }
+        finally
+        {
+            endpoint.EndRequest();
+            ProxyMetrics.UpstreamActive.Add(-1, tag);
+        }
+
+        if (result.Error != ForwarderError.ClientAborted)
+        {
+            ProxyMetrics.RecordUpstream(cluster.Name, result.StatusCode);
+            if (result.Error == ForwarderError.Timeout)
+            {
+                ProxyMetrics.UpstreamTimeouts.Add(1, tag);
+            }
+
+            var seconds = time.GetElapsedTime(start).TotalSeconds;
+            endpoint.Latency.Observe(result.IsGatewayFailure ? Math.Max(seconds, FailurePenaltySeconds) : seconds);
+            cluster.ReportOutcome(endpoint, result);
+        }
+
+        return result.StatusCode;
+    }
+
+    private Task NoRouteAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var hint = routes.Routes.Count == 0 ? " (no services are configured: add upstream.services or proxy.routes)" : "";
+        return HttpForwarder.WriteErrorAsync(context, StatusCodes.Status404NotFound, $"no route matches {request.Method} {request.Host}{request.Path}{hint}");
+    }
+}
