@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -35,11 +36,11 @@ internal sealed class TestUpstream : IAsyncDisposable
     /// <summary>Extra delay before answering anything but /health.</summary>
     public TimeSpan Delay { get; set; }
 
-    public static async Task<TestUpstream> StartAsync(string name = "a", HttpProtocols protocols = HttpProtocols.Http1, RequestDelegate? handler = null)
+    public static async Task<TestUpstream> StartAsync(string name = "a", HttpProtocols protocols = HttpProtocols.Http1, RequestDelegate? handler = null, X509Certificate2? tls = null)
     {
         var upstream = new TestUpstream(name);
         upstream._server = await HttpServer.StartAsync(
-            [new ListenEndpoint(new IPEndPoint(IPAddress.Loopback, 0), protocols)],
+            [new ListenEndpoint(new IPEndPoint(IPAddress.Loopback, 0), protocols, tls is null ? null : l => Listener.TlsListener.Use(l, tls, TimeSpan.FromSeconds(10)))],
             handler ?? upstream.HandleAsync,
             NullLoggerFactory.Instance,
             o => o.Limits.MaxRequestBodySize = null);
