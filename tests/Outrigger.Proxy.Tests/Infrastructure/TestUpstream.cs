@@ -14,7 +14,7 @@ namespace Outrigger.Proxy.Tests.Infrastructure;
 
 /// <summary>
 /// A real Kestrel upstream on a free loopback port. Paths: <c>/headers</c> (request line and headers as text),
-/// <c>/echo</c> (streams the body back), <c>/bytes/N</c>, <c>/status/N</c>, <c>/slow/MS</c>, <c>/stream/N</c> (N flushed
+/// <c>/echo</c> (streams the body back), <c>/count</c> (answers the body's length), <c>/bytes/N</c>, <c>/status/N</c>, <c>/slow/MS</c>, <c>/stream/N</c> (N flushed
 /// chunks 50 ms apart), <c>/trailers</c>, <c>/health</c> (status from <see cref="HealthStatus"/>), <c>/ws</c> (WebSocket echo).
 /// Every response carries <c>x-upstream: NAME</c>.
 /// </summary>
@@ -78,6 +78,17 @@ internal sealed class TestUpstream : IAsyncDisposable
             case "slow":
                 await Task.Delay(TimeSpan.FromMilliseconds(arg), context.RequestAborted);
                 await context.Response.WriteAsync("slow");
+                break;
+            case "count":
+                long total = 0;
+                var chunk = new byte[64 * 1024];
+                int got;
+                while ((got = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+                {
+                    total += got;
+                }
+
+                await context.Response.WriteAsync(total.ToString(CultureInfo.InvariantCulture));
                 break;
             case "echo":
                 context.Response.ContentType = context.Request.ContentType;
