@@ -1,4 +1,5 @@
 using Outrigger.Core.Hosting;
+using Outrigger.Proxy;
 
 namespace Outrigger;
 
@@ -7,5 +8,6 @@ internal static class Modules
 {
     public static IReadOnlyList<IModuleDefinition> All { get; } =
     [
+        new ProxyModuleDefinition(),
     ];
 }

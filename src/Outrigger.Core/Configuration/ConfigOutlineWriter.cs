@@ -80,9 +80,10 @@ public static class ConfigOutlineWriter
 
             if (entry.Doc.Length > 0)
             {
+                var docPad = first && firstPrefix is not null ? firstPrefix.Replace("- ", "", StringComparison.Ordinal) : pad;
                 foreach (var docLine in entry.Doc.Split('\n'))
                 {
-                    text.Append(pad).Append("# ").Append(docLine).Append('\n');
+                    text.Append(docPad).Append("# ").Append(docLine).Append('\n');
                 }
             }
 

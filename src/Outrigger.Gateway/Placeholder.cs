@@ -1,1 +1,0 @@
-namespace Outrigger.Gateway; internal static class Placeholder { }
