@@ -38,11 +38,20 @@ public class CoordinationException : Exception
 public sealed class CompactedException : CoordinationException
 {
     public CompactedException(long requestedRevision, long compactRevision)
-        : base(CoordinationError.Compacted, $"revision {requestedRevision} has been compacted; history starts at {compactRevision}")
+        : this(requestedRevision, compactRevision, $"revision {requestedRevision} has been compacted; history starts at {compactRevision}")
     {
+    }
+
+    public CompactedException(long requestedRevision, long compactRevision, string message)
+        : base(CoordinationError.Compacted, message)
+    {
+        RequestedRevision = requestedRevision;
         CompactRevision = compactRevision;
     }
 
-    /// <summary>The oldest revision still available.</summary>
+    /// <summary>The revision asked for (0 when the backend did not say).</summary>
+    public long RequestedRevision { get; }
+
+    /// <summary>The oldest revision still available; 0 when the backend did not say (etcd reports it for watches, not for reads).</summary>
     public long CompactRevision { get; }
 }

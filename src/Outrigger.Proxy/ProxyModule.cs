@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Outrigger.Core.Hosting;
@@ -12,6 +11,7 @@ using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Forwarding;
 using Outrigger.Proxy.Health;
+using Outrigger.Proxy.Listener;
 using Outrigger.Proxy.Routing;
 
 namespace Outrigger.Proxy;
@@ -64,8 +64,7 @@ internal sealed partial class ProxyModule : IModule
         var handler = new ProxyRequestHandler(_routes, new HttpForwarder(_options.Forwarding, time, _logger), time, _logger);
         var listener = _options.Listener;
         var certificate = listener.Tls is { } tls ? X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile) : null;
-        Action<ListenOptions>? https = certificate is null ? null : l => l.UseHttps(certificate);
-        var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, https);
+        var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, l => ConfigureListener(l, certificate));
         _server = await HttpServer.StartAsync([endpoint], handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, _routes.Routes.Count);
     }
@@ -142,6 +141,18 @@ internal sealed partial class ProxyModule : IModule
         }
     }
 
+    private void ConfigureListener(ListenOptions listen, X509Certificate2? certificate)
+    {
+        if (certificate is not null)
+        {
+            TlsListener.Use(listen, certificate, _options.Limits.RequestHeadersTimeout);
+        }
+        else if (listen.Protocols == HttpProtocols.Http1AndHttp2)
+        {
+            PriorKnowledgeH2c.Use(listen, _options.Limits.RequestHeadersTimeout);
+        }
+    }
+
     private void ConfigureLimits(KestrelServerOptions server)
     {
         var limits = _options.Limits;
@@ -154,6 +165,8 @@ internal sealed partial class ProxyModule : IModule
         server.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         server.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
         server.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0 ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod) : null;
+        // h2c connections are presented to Kestrel as TLS (see PriorKnowledgeH2c); their :scheme is http.
+        server.AllowAlternateSchemes = _options.Listener.Tls is null;
         server.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(server.Limits.Http2.MaxRequestHeaderFieldSize, limits.MaxRequestHeaderBytes);
     }
 

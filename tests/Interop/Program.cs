@@ -4,7 +4,7 @@ using Outrigger.Grpc.Client;
 using Outrigger.Interop;
 
 // Server: --port=N [--use_tls=true]. Client: --server_host=H --server_port=N --test_case=NAME[,NAME...] [--use_tls=true]
-// [--server_host_override=NAME] [--use_test_ca=true]. The client prints one line per case and exits 1 if any failed.
+// [--server_host_override=NAME] [--server_checks_compression=false]. The client prints one line per case and exits 1 if any failed.
 var flags = InteropArgs.Parse(args);
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
 
@@ -36,7 +36,7 @@ if (useTls)
 }
 
 using var channel = GrpcChannel.ForAddress(address, options);
-var client = new InteropClient(channel);
+var client = new InteropClient(channel, flags.Get("server_checks_compression", "true") == "true");
 var failed = 0;
 foreach (var testCase in flags.Get("test_case", "large_unary").Split(',', StringSplitOptions.RemoveEmptyEntries))
 {
@@ -45,10 +45,10 @@ foreach (var testCase in flags.Get("test_case", "large_unary").Split(',', String
         await client.RunAsync(testCase);
         Console.WriteLine($"PASS {testCase}");
     }
-    catch (Exception ex) when (ex is InteropFailure or RpcException or ArgumentException)
+    catch (Exception ex)
     {
         failed++;
-        Console.WriteLine($"FAIL {testCase}: {ex.Message}");
+        Console.WriteLine($"FAIL {testCase}: {ex.GetType().Name}: {ex.Message}");
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Outrigger.Proxy.Tests.Infrastructure;
 
 namespace Outrigger.Proxy.Tests;
@@ -113,6 +114,98 @@ public sealed class ForwardingTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(payload, await response.Content.ReadAsByteArrayAsync());
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Post_ExpectContinue_UpstreamAccepts_ClientGets100ThenResponse()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync(Http2Tests.Service(upstream));
+        var file = Path.GetTempFileName();
+        await File.WriteAllBytesAsync(file, new byte[300_000]);
+        try
+        {
+            var (exit, output, error) = await Curl.RunAsync("-v", "-H", "Expect: 100-continue", "--data-binary", "@" + file, $"{proxy.BaseAddress}headers");
+
+            Assert.True(exit == 0, error);
+            Assert.Contains("< HTTP/1.1 100 Continue", error);
+            Assert.Contains("body-length: 300000\n", output);
+            Assert.Contains("expect: 100-continue", output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Post_ExpectContinue_UpstreamAnswersFirst_NoContinueAndBodyNotRead()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a", handler: context =>
+        {
+            context.Response.StatusCode = 401;
+            return Task.CompletedTask;
+        });
+        await using var proxy = await ProxyHost.StartAsync(Http2Tests.Service(upstream));
+        var file = Path.GetTempFileName();
+        await File.WriteAllBytesAsync(file, new byte[300_000]);
+        try
+        {
+            var (exit, _, error) = await Curl.RunAsync("-v", "-H", "Expect: 100-continue", "--data-binary", "@" + file, $"{proxy.BaseAddress}upload");
+
+            Assert.True(exit == 0, error);
+            Assert.DoesNotContain("100 Continue", error);
+            Assert.Contains("< HTTP/1.1 401", error);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Get_UpstreamTooSlow_Answers504NamingTimeout()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync($$"""
+            proxy:
+              clusters:
+                api: { endpoints: [{{upstream.Endpoint()}}] }
+              routes:
+                - { cluster: api, timeout_ms: 200 }
+            """);
+        using var client = proxy.CreateClient();
+
+        using var response = await client.GetAsync("/slow/10000");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.StartsWith($"504 upstream timeout: 127.0.0.1:{upstream.Port} (api) sent no response headers within 200 ms", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Get_ClientDisconnects_UpstreamRequestIsCancelled()
+    {
+        var received = new TaskCompletionSource();
+        var cancelled = new TaskCompletionSource();
+        await using var upstream = await TestUpstream.StartAsync("a", handler: async context =>
+        {
+            context.RequestAborted.Register(() => cancelled.TrySetResult());
+            await context.Response.WriteAsync("started");
+            await context.Response.Body.FlushAsync();
+            received.TrySetResult();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        await using var proxy = await ProxyHost.StartAsync(Http2Tests.Service(upstream));
+        using var client = proxy.CreateClient();
+        using var cts = new CancellationTokenSource();
+
+        var response = await client.GetAsync("/forever", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        response.Dispose();
+        client.Dispose();
+
+        await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(cancelled.Task.IsCompletedSuccessfully);
     }
 
     internal static int FreePort()

@@ -232,6 +232,9 @@ public sealed class ConfigReader
         return result;
     }
 
+    /// <summary>Marks <paramref name="key"/> (and everything under it) as read without reading it; it is not in the outline.</summary>
+    public void Skip(string key) => Node(key);
+
     /// <summary>A nested mapping. When absent, the returned reader reads defaults (<see cref="IsPresent"/> is false).</summary>
     public ConfigReader Section(string key, string doc)
     {

@@ -130,6 +130,9 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
         return response;
     }
 
+    /// <summary>Waits until the response headers arrived or the call failed (never throws).</summary>
+    public Task WaitForResponseHeadersAsync() => _responseReady;
+
     /// <summary>Throws the call's exception if it has ended with a non-OK status (used by writers).</summary>
     public void ThrowIfFailed(Exception? inner = null)
     {

@@ -31,10 +31,13 @@ internal sealed class ClientStreamWriter<TRequest, TResponse>(ClientCall<TReques
             await stream.WriteAsync(_buffer.WrittenMemory, linked.Token).ConfigureAwait(false);
             await stream.FlushAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
         {
+            // The request stream closes when the call ends (the server answered, the deadline passed, or it was
+            // cancelled): report the call's status rather than the transport's exception.
+            await call.WaitForResponseHeadersAsync().ConfigureAwait(false);
             call.ThrowIfFailed(ex);
-            throw;
+            throw new InvalidOperationException("Can't write the message: the request stream is closed because the call has ended.", ex);
         }
     }
 

@@ -4,12 +4,12 @@ using Outrigger.Proxy.Clusters;
 namespace Outrigger.Proxy.LoadBalancing;
 
 /// <summary>
-/// <c>consistent_hash</c>: a ketama-style ring with virtual nodes (160 for the heaviest endpoint, proportionally fewer for
+/// <c>consistent_hash</c>: a ketama-style ring with virtual nodes (400 for the heaviest endpoint, proportionally fewer for
 /// lighter ones) placed by hashing the endpoint's address. When an endpoint leaves, only the keys it owned move.
 /// </summary>
 internal sealed class ConsistentHashRingBalancer(HashKey key) : ILoadBalancer
 {
-    private const int PointsPerMaxWeight = 160;
+    private const int PointsPerMaxWeight = 400;
     private Ring? _ring;
 
     public EndpointState Pick(EndpointState[] available, HttpContext? context)

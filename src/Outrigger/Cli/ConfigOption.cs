@@ -12,6 +12,14 @@ internal static class ConfigOption
         Required = required,
     };
 
+    public static void PrintWarnings(IReadOnlyList<string> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            Console.Error.WriteLine($"warning: {warning}");
+        }
+    }
+
     /// <summary>Prints every configuration problem, one per line, to standard error.</summary>
     public static void PrintErrors(Core.Configuration.ConfigException e)
     {

@@ -28,6 +28,7 @@ internal static class StartCommand
             return 2;
         }
 
+        ConfigOption.PrintWarnings(configuration.Warnings);
         using var signal = new ShutdownSignal();
         await using var host = new SidecarHost(configuration);
         try

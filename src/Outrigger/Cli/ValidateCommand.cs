@@ -17,6 +17,7 @@ internal static class ValidateCommand
             try
             {
                 var configuration = SidecarConfiguration.Load(path, SidecarConfiguration.ProcessEnvironment(), Modules.All);
+                ConfigOption.PrintWarnings(configuration.Warnings);
                 var modules = configuration.Enabled.Count == 0 ? "none" : string.Join(", ", configuration.Enabled.Select(m => m.Definition.Name));
                 Console.WriteLine($"{path}: valid (modules: {modules})");
                 return 0;

@@ -10,8 +10,15 @@ namespace Outrigger.Hosting;
 /// </summary>
 internal sealed class SidecarConfiguration
 {
-    private SidecarConfiguration(HostOptions host, TelemetryOptions telemetry, IReadOnlyList<EnabledModule> enabled, IReadOnlyList<string> disabled, ConfigOutline outline)
+    /// <summary>
+    /// Sections of modules the specifications describe but this build does not contain yet (spec 002's <c>ai</c> is
+    /// the autopilot's). They are reported as warnings, not errors, so that the specs' own example files run.
+    /// </summary>
+    private static readonly string[] PlannedSections = ["gateway", "conveyor", "workflows", "signals", "ai"];
+
+    private SidecarConfiguration(HostOptions host, TelemetryOptions telemetry, IReadOnlyList<EnabledModule> enabled, IReadOnlyList<string> disabled, ConfigOutline outline, IReadOnlyList<string> warnings)
     {
+        Warnings = warnings;
         Host = host;
         Telemetry = telemetry;
         Enabled = enabled;
@@ -29,6 +36,9 @@ internal sealed class SidecarConfiguration
 
     /// <summary>Every key with its effective value and documentation.</summary>
     public ConfigOutline Outline { get; }
+
+    /// <summary>Things an operator should know that do not stop the sidecar (sections of modules not in this build).</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Reads and validates; throws <see cref="ConfigException"/> listing every problem.</summary>
     /// <param name="path">The YAML file; null for embedded defaults; <c>-</c> or <c>/dev/stdin</c> reads standard input.</param>
@@ -73,9 +83,19 @@ internal sealed class SidecarConfiguration
             }
         }
 
+        var warnings = new List<string>();
+        foreach (var section in PlannedSections)
+        {
+            if (root.Contains(section) && !modules.Any(m => m.Name == section || m.ExtraSections.Contains(section)))
+            {
+                reader.Skip(section);
+                warnings.Add($"{section}: this build has no module for this section yet; it is ignored ({root.KeySource(section)})");
+            }
+        }
+
         session.ReportUnknownKeys();
         session.ThrowIfErrors();
-        return new SidecarConfiguration(host, telemetry, enabled, disabled, outline);
+        return new SidecarConfiguration(host, telemetry, enabled, disabled, outline, warnings);
     }
 
     /// <summary>The complete, commented YAML of every key and its default.</summary>

@@ -411,7 +411,9 @@ public abstract class StoreContractTests : IAsyncLifetime
 
         var first = await election.CampaignAsync(leases[0].Id, "node-0");
         var second = election.CampaignAsync(leases[1].Id, "node-1");
+        await Wait.UntilAsync(async () => (await Store.RangeAsync(KeyRange.Prefix(P + "election/"))).Count == 2, "the second candidate is registered");
         var third = election.CampaignAsync(leases[2].Id, "node-2");
+        await Wait.UntilAsync(async () => (await Store.RangeAsync(KeyRange.Prefix(P + "election/"))).Count == 3, "the third candidate is registered");
         await Task.Delay(200);
         Assert.False(second.IsCompleted);
         Assert.False(third.IsCompleted);

@@ -71,6 +71,49 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Validate_Spec002ExampleFile_IsValid_AndWarnsAboutTheAiSection()
+    {
+        const string spec002Example = """
+            server:
+              bind_address: "0.0.0.0"
+              port: 8000
+              max_connections: 10000
+
+            upstream:
+              services:
+                example-service:
+                  endpoints:
+                    - address: "127.0.0.1"
+                      port: 8080
+                      weight: 100
+                  health_check:
+                    enabled: true
+                    path: "/health"
+                    interval_ms: 30000
+
+            load_balancing:
+              algorithm: "round_robin"
+
+            circuit_breaker:
+              enabled: true
+              failure_threshold: 5
+              recovery_timeout_ms: 60000
+
+            ai:
+              enabled: true
+              autonomous_mode: false
+              provider: "openai"
+              model: "gpt-4"
+            """;
+
+        var (code, stdout, stderr) = await OutriggerProcess.RunAsync("validate --config -", stdin: spec002Example);
+
+        Assert.True(code == 0, stderr);
+        Assert.StartsWith("-: valid (modules: proxy", stdout, StringComparison.Ordinal);
+        Assert.Contains("warning: ai: this build has no module for this section yet; it is ignored (-:26:1)", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_YamlSyntaxError_HasLineAndColumn()
     {
         var (code, _, stderr) = await OutriggerProcess.RunAsync("validate --config -", stdin: "admin:\n  address: \"unterminated\n");

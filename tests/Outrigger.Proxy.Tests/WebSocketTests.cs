@@ -1,0 +1,52 @@
+using System.Net.WebSockets;
+using System.Text;
+using Outrigger.Proxy.Tests.Infrastructure;
+
+namespace Outrigger.Proxy.Tests;
+
+public sealed class WebSocketTests
+{
+    [Fact]
+    public async Task WebSocket_ClientWebSocketThroughProxy_EchoesMessagesAndCloses()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync(Http2Tests.Service(upstream));
+        using var socket = new ClientWebSocket();
+
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{proxy.Port}/ws"), CancellationToken.None);
+        var buffer = new byte[256 * 1024];
+        var large = new byte[200_000];
+        Random.Shared.NextBytes(large);
+        foreach (var message in new[] { Encoding.UTF8.GetBytes("hello"), large })
+        {
+            await socket.SendAsync(message, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+            var received = 0;
+            WebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(new ArraySegment<byte>(buffer, received, buffer.Length - received), CancellationToken.None);
+                received += result.Count;
+            }
+            while (!result.EndOfMessage);
+
+            Assert.Equal(message, buffer.AsSpan(0, received).ToArray());
+        }
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+        Assert.Equal("bye", socket.CloseStatusDescription);
+    }
+
+    [Fact]
+    public async Task WebSocket_UpstreamRefusesUpgrade_ClientGetsUpstreamStatus()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync(Http2Tests.Service(upstream));
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(new Uri($"ws://127.0.0.1:{proxy.Port}/status/403"), CancellationToken.None));
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, socket.HttpStatusCode);
+    }
+}
