@@ -9,7 +9,6 @@ using Outrigger.Gateway.Sidecar;
 using Outrigger.Gateway.Telemetry;
 using Outrigger.Gateway.Tls;
 using Outrigger.Gateway.Upstream;
-using Outrigger.Grpc.Hosting;
 using Outrigger.Grpc.Server;
 
 namespace Outrigger.Gateway;
@@ -54,7 +53,7 @@ internal sealed partial class GatewayModule : IModule
         new KgcSidecarService(_batches, _client, _pipeline, _upstream, _telemetry, _options.MaxTransactionTriples, _context.TimeProvider).Register(registry);
         var tls = _options.Tls is { } serverTls ? TlsFiles.Listener(serverTls) : null;
         var endpoint = ListenEndpoint.Parse(_options.ListenAddress, tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2, tls);
-        _server = await HttpServer.StartAsync([endpoint], registry.RequestDelegate, _context.LoggerFactory, tls is null ? null : KestrelTls.Enable, cancellationToken).ConfigureAwait(false);
+        _server = await HttpServer.StartAsync([endpoint], registry.RequestDelegate, _context.LoggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _options.Orchestrator.Endpoint, _options.BatchSize, (int)_options.BatchTimeout.TotalMilliseconds);
     }
 

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Outrigger.Core.Hosting;
 using Outrigger.Gateway.Orchestrator.Store;
 using Outrigger.Gateway.Tls;
-using Outrigger.Grpc.Hosting;
 using Outrigger.Grpc.Server;
 
 namespace Outrigger.Gateway.Orchestrator;
@@ -37,7 +36,7 @@ internal sealed partial class OrchestratorServer : IAsyncDisposable
             new WarmOrchestratorService(store, options.MaxQueryResults).Register(registry);
             var tls = options.Tls is { } serverTls ? TlsFiles.Listener(serverTls) : null;
             var endpoint = ListenEndpoint.Parse(options.Listen, tls is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2, tls);
-            var server = await HttpServer.StartAsync([endpoint], registry.RequestDelegate, loggerFactory, tls is null ? null : KestrelTls.Enable, cancellationToken).ConfigureAwait(false);
+            var server = await HttpServer.StartAsync([endpoint], registry.RequestDelegate, loggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
             Log.Listening(logger, string.Join(", ", server.EndPoints), Path.GetFullPath(options.DataDirectory));
             return new OrchestratorServer(store, server);
         }
