@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Outrigger.Core.Hosting;
@@ -146,7 +145,7 @@ internal sealed partial class ProxyModule : IModule
     {
         if (certificate is not null)
         {
-            listen.UseHttps(certificate);
+            TlsListener.Use(listen, certificate, _options.Limits.RequestHeadersTimeout);
         }
         else if (listen.Protocols == HttpProtocols.Http1AndHttp2)
         {

@@ -117,7 +117,7 @@ internal static class ProxyOptionsReader
             TimeSpan.FromMilliseconds(limits.Long("request_headers_timeout_ms", 10_000, "Time a client has to send its request headers (slowloris defence); then the connection is closed.", 1)),
             TimeSpan.FromMilliseconds(limits.Long("keep_alive_timeout_ms", 120_000, "How long an idle client connection is kept open.", 1)),
             limits.Double("min_request_body_bytes_per_second", 240, "Slowest accepted upload rate after the grace period; slower clients are disconnected. 0 disables.", 0),
-            TimeSpan.FromMilliseconds(limits.Long("min_request_body_grace_ms", 5_000, "Grace period before min_request_body_bytes_per_second applies.", 1)));
+            TimeSpan.FromMilliseconds(limits.Long("min_request_body_grace_ms", 5_000, "Grace period before min_request_body_bytes_per_second applies; more than 1000.", 1001)));
     }
 
     private static ForwardingOptions ReadForwarding(ConfigReader forwarding) => new(

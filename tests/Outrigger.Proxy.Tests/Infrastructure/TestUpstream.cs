@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -13,7 +14,7 @@ namespace Outrigger.Proxy.Tests.Infrastructure;
 
 /// <summary>
 /// A real Kestrel upstream on a free loopback port. Paths: <c>/headers</c> (request line and headers as text),
-/// <c>/echo</c> (streams the body back), <c>/bytes/N</c>, <c>/status/N</c>, <c>/slow/MS</c>, <c>/stream/N</c> (N flushed
+/// <c>/echo</c> (streams the body back), <c>/count</c> (answers the body's length), <c>/bytes/N</c>, <c>/status/N</c>, <c>/slow/MS</c>, <c>/stream/N</c> (N flushed
 /// chunks 50 ms apart), <c>/trailers</c>, <c>/health</c> (status from <see cref="HealthStatus"/>), <c>/ws</c> (WebSocket echo).
 /// Every response carries <c>x-upstream: NAME</c>.
 /// </summary>
@@ -35,11 +36,11 @@ internal sealed class TestUpstream : IAsyncDisposable
     /// <summary>Extra delay before answering anything but /health.</summary>
     public TimeSpan Delay { get; set; }
 
-    public static async Task<TestUpstream> StartAsync(string name = "a", HttpProtocols protocols = HttpProtocols.Http1, RequestDelegate? handler = null)
+    public static async Task<TestUpstream> StartAsync(string name = "a", HttpProtocols protocols = HttpProtocols.Http1, RequestDelegate? handler = null, X509Certificate2? tls = null)
     {
         var upstream = new TestUpstream(name);
         upstream._server = await HttpServer.StartAsync(
-            [new ListenEndpoint(new IPEndPoint(IPAddress.Loopback, 0), protocols)],
+            [new ListenEndpoint(new IPEndPoint(IPAddress.Loopback, 0), protocols, tls is null ? null : l => Listener.TlsListener.Use(l, tls, TimeSpan.FromSeconds(10)))],
             handler ?? upstream.HandleAsync,
             NullLoggerFactory.Instance,
             o => o.Limits.MaxRequestBodySize = null);
@@ -77,6 +78,17 @@ internal sealed class TestUpstream : IAsyncDisposable
             case "slow":
                 await Task.Delay(TimeSpan.FromMilliseconds(arg), context.RequestAborted);
                 await context.Response.WriteAsync("slow");
+                break;
+            case "count":
+                long total = 0;
+                var chunk = new byte[64 * 1024];
+                int got;
+                while ((got = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+                {
+                    total += got;
+                }
+
+                await context.Response.WriteAsync(total.ToString(CultureInfo.InvariantCulture));
                 break;
             case "echo":
                 context.Response.ContentType = context.Request.ContentType;
