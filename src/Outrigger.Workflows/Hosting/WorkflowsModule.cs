@@ -37,7 +37,7 @@ internal sealed class WorkflowsModule(WorkflowsOptions options, ModuleContext co
         var coordination = options.CoordinationDirectoryGiven
             ? options.Coordination
             : options.Coordination with { Embedded = options.Coordination.Embedded with { Directory = Path.Combine(storage, "coordination") } };
-        _store = sharedStore ?? await CoordinationStore.OpenAsync(coordination, context.TimeProvider, context.LoggerFactory, cancellationToken).ConfigureAwait(false);
+        _store = sharedStore ?? CoordinationStore.Open(coordination, context.TimeProvider, context.LoggerFactory);
         _engine = new WorkflowEngine(_store, options.Engine, context.LoggerFactory);
         await _engine.StartAsync(cancellationToken).ConfigureAwait(false);
 
