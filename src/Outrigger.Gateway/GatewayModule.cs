@@ -47,6 +47,8 @@ internal sealed partial class GatewayModule : IModule
     /// <summary>The bound listen endpoints (after <see cref="StartAsync"/>).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints => _server?.EndPoints ?? [];
 
+    internal GatewayTelemetry Telemetry => _telemetry;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var registry = new GrpcServiceRegistry(new GrpcServerOptions { TimeProvider = _context.TimeProvider, LoggerFactory = _context.LoggerFactory });

@@ -19,9 +19,11 @@ internal sealed class GatewayTelemetry : IDisposable
     private readonly Counter<long> _flushes;
     private readonly Counter<long> _retries;
     private readonly Histogram<double> _requestDuration;
+    private readonly Func<BreakerState> _breakerState;
 
     public GatewayTelemetry(Func<BreakerState> breakerState)
     {
+        _breakerState = breakerState;
         _meter = OutriggerTelemetry.CreateMeter(Module);
         _batchSize = _meter.CreateHistogram(
             "batch_size", "{transaction}", "Transactions per batch sent to the warm orchestrator.", tags: null,
@@ -31,6 +33,11 @@ internal sealed class GatewayTelemetry : IDisposable
         _meter.CreateObservableGauge("circuit_breaker_state", () => (int)breakerState(), "{state}", "Breaker to the warm orchestrator: 0 closed, 1 open, 2 half-open.");
         _requestDuration = _meter.CreateLatencyHistogram("gateway_request_duration_seconds", "KgcSidecar request latency, by method and status.");
     }
+
+    /// <summary>This module's meter (tests listen to it alone).</summary>
+    internal Meter Meter => _meter;
+
+    internal BreakerState BreakerStateForTests() => _breakerState();
 
     /// <summary>Spans: one per request (<c>KgcSidecar/…</c>) and one per batch (<c>gateway.batch</c>).</summary>
     public static ActivitySource Source { get; } = OutriggerTelemetry.CreateActivitySource(Module);
