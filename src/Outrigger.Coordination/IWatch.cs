@@ -12,11 +12,7 @@ public enum WatchEventType
 public sealed record WatchEvent(WatchEventType Type, KeyValue Kv);
 
 /// <summary>Events of one or more whole revisions, in order.</summary>
-public sealed record WatchResponse(IReadOnlyList<WatchEvent> Events)
-{
-    /// <summary>The revision of the last event in this response.</summary>
-    public long LastRevision => Events[^1].Kv.ModRevision;
-}
+public sealed record WatchResponse(IReadOnlyList<WatchEvent> Events);
 
 /// <summary>An established watch. Read it until disposed; a revision is never split across two responses.</summary>
 public interface IWatch : IAsyncDisposable

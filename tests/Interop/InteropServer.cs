@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 using Outrigger.Core.Hosting;
 using Outrigger.Grpc.Health;
 using Outrigger.Grpc.Health.V1;
-using Outrigger.Grpc.Hosting;
 using Outrigger.Grpc.Reflection;
 using Outrigger.Grpc.Server;
 
@@ -27,6 +26,6 @@ public static class InteropServer
         var listen = useTls
             ? new ListenEndpoint(endpoint, HttpProtocols.Http1AndHttp2, l => l.UseHttps(InteropCertificates.LoadServer()))
             : new ListenEndpoint(endpoint, HttpProtocols.Http2);
-        return HttpServer.StartAsync([listen], registry.RequestDelegate, loggerFactory, useTls ? KestrelTls.Enable : null);
+        return HttpServer.StartAsync([listen], registry.RequestDelegate, loggerFactory);
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outrigger.Core.Hosting;
 using Outrigger.Grpc.Client;
-using Outrigger.Grpc.Hosting;
 using Outrigger.Grpc.Server;
 using Outrigger.Interop;
 
@@ -35,7 +34,7 @@ internal sealed class TestServer : IAsyncDisposable
         var listen = tls
             ? new ListenEndpoint(endpoint, protocols ?? HttpProtocols.Http1AndHttp2, l => Microsoft.AspNetCore.Hosting.ListenOptionsHttpsExtensions.UseHttps(l, InteropCertificates.LoadServer()))
             : new ListenEndpoint(endpoint, protocols ?? HttpProtocols.Http2);
-        var server = await HttpServer.StartAsync([listen], registry.RequestDelegate, NullLoggerFactory.Instance, tls ? KestrelTls.Enable : null);
+        var server = await HttpServer.StartAsync([listen], registry.RequestDelegate, NullLoggerFactory.Instance);
         return new TestServer(server, registry, tls);
     }
 

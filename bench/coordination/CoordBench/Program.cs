@@ -1,76 +1,106 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Outrigger.Coordination;
 using Outrigger.Coordination.Embedded;
+using Outrigger.Coordination.Etcd;
 
-// Coordination store benchmark: puts/s and commit latency for N concurrent writers, plus the disk's raw fsync rate.
-// Usage:
-//   CoordBench fsync DIR SECONDS
-//   CoordBench embedded DIR SECONDS WRITERS[,WRITERS...]
-//   CoordBench etcd ENDPOINTS SECONDS WRITERS[,WRITERS...]
-// Prints one markdown table row per run: | backend | writers | puts/s | p50 ms | p99 ms | fsyncs/s | puts per fsync |
+// Coordination store benchmark (driven by ../run.sh):
+//   CoordBench ports N                                   prints N free TCP ports on 127.0.0.1
+//   CoordBench report DIR ENDPOINTS SECONDS WRITERS,...  raw fsync rate of DIR's disk, then puts/s and commit latency
+//                                                        of the embedded store (in DIR) and of etcd (ENDPOINTS), as markdown
 var inv = CultureInfo.InvariantCulture;
-if (args.Length < 3)
+switch (args)
 {
-    Console.Error.WriteLine("usage: CoordBench fsync DIR SECONDS | embedded DIR SECONDS WRITERS,... | etcd ENDPOINTS SECONDS WRITERS,...");
-    return 2;
-}
-
-var duration = TimeSpan.FromSeconds(double.Parse(args[2], inv));
-switch (args[0])
-{
-    case "fsync":
-        Console.WriteLine(Bench.RawFsync(args[1], duration).Row("raw fsync (128 B append + fsync)", 1));
+    case ["ports", var count]:
+        Console.WriteLine(string.Join(' ', Bench.FreePorts(int.Parse(count, inv))));
         return 0;
-    case "embedded":
-        foreach (var writers in Bench.WriterCounts(args[3]))
-        {
-            var dir = Path.Combine(args[1], $"embedded-{writers}");
-            var store = CoordinationStore.OpenEmbedded(new EmbeddedStoreOptions { Directory = dir }, TimeProvider.System, NullLoggerFactory.Instance);
-            await using (store)
-            {
-                var result = await Bench.PutsAsync(store, writers, duration);
-                Console.WriteLine(result.Row("embedded", writers));
-            }
-
-            Directory.Delete(dir, recursive: true);
-        }
-
+    case ["report", var dir, var endpoints, var seconds, var writers]:
+        var report = await Bench.ReportAsync(dir, endpoints.Split(',').Select(e => new Uri(e)).ToArray(), TimeSpan.FromSeconds(double.Parse(seconds, inv)), writers.Split(',').Select(w => int.Parse(w, inv)).ToArray());
+        Console.Write(report);
         return 0;
     default:
-        Console.Error.WriteLine($"unknown mode {args[0]}");
+        Console.Error.WriteLine("usage: CoordBench ports N | report DIR ENDPOINTS SECONDS WRITERS,...");
         return 2;
 }
 
 internal sealed record BenchResult(long Operations, TimeSpan Elapsed, double P50Ms, double P99Ms, long Fsyncs)
 {
-    public string Row(string name, int writers)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var rate = Operations / Elapsed.TotalSeconds;
-        var fsyncs = Fsyncs < 0 ? "n/a" : (Fsyncs / Elapsed.TotalSeconds).ToString("F0", inv);
-        var perFsync = Fsyncs <= 0 ? "n/a" : ((double)Operations / Fsyncs).ToString("F1", inv);
-        return string.Create(inv, $"| {name} | {writers} | {rate:F0} | {P50Ms:F2} | {P99Ms:F2} | {fsyncs} | {perFsync} |");
-    }
+    public double Rate => Operations / Elapsed.TotalSeconds;
+
+    public double FsyncRate => Fsyncs / Elapsed.TotalSeconds;
 }
 
 internal static class Bench
 {
     private static readonly byte[] Value = new byte[128];
 
-    public static IEnumerable<int> WriterCounts(string list) => list.Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture));
+    public static async Task<string> ReportAsync(string directory, Uri[] etcd, TimeSpan duration, int[] writerCounts)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var probe = TimeSpan.FromSeconds(Math.Max(1, duration.TotalSeconds / 2));
+        var raw = new Dictionary<int, BenchResult>();
+        var embedded = new Dictionary<int, BenchResult>();
+        var remote = new Dictionary<int, BenchResult>();
+        foreach (var writers in writerCounts)
+        {
+            var before = RawFsync(directory, probe);
+            embedded[writers] = await EmbeddedAsync(directory, writers, duration);
+            raw[writers] = Combine(before, RawFsync(directory, probe));
+            remote[writers] = await EtcdAsync(etcd, writers, duration);
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine("| backend | writers | puts/s | p50 commit ms | p99 commit ms | fsyncs/s | puts per fsync |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var writers in writerCounts)
+        {
+            text.AppendLine(Row("raw fsync (1 thread, 128 B append + fsync)", 1, raw[writers], "probed just before and after"));
+            text.AppendLine(Row("embedded", writers, embedded[writers], "of its log"));
+            text.AppendLine(Row("etcd, 3 members", writers, remote[writers], "per member"));
+        }
+
+        text.AppendLine();
+        text.AppendLine("| writers | embedded ÷ etcd (puts/s) | embedded puts/s ÷ raw fsync/s | embedded fsyncs/s ÷ raw fsync/s |");
+        text.AppendLine("|---:|---:|---:|---:|");
+        foreach (var writers in writerCounts)
+        {
+            var e = embedded[writers];
+            text.AppendLine(inv, $"| {writers} | {e.Rate / remote[writers].Rate:F2} | {e.Rate / raw[writers].Rate:F2} | {e.FsyncRate / raw[writers].Rate:F2} |");
+        }
+
+        return text.ToString();
+    }
+
+    public static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
+    }
+
+    private static string Row(string backend, int writers, BenchResult r, string fsyncNote)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var fsyncs = r.Fsyncs > 0 ? r.FsyncRate.ToString("F0", inv) + $" ({fsyncNote})" : "n/a";
+        var perFsync = r.Fsyncs > 0 ? (r.Operations / (double)r.Fsyncs).ToString("F1", inv) : "n/a";
+        return string.Create(inv, $"| {backend} | {writers} | {r.Rate:F0} | {r.P50Ms:F2} | {r.P99Ms:F2} | {fsyncs} | {perFsync} |");
+    }
 
     /// <summary>The disk's limit: one thread appending 128 bytes and fsyncing, as fast as it can.</summary>
-    public static BenchResult RawFsync(string directory, TimeSpan duration)
+    private static BenchResult RawFsync(string directory, TimeSpan duration)
     {
-        Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, "fsync-probe");
         var latencies = new List<double>();
+        var clock = Stopwatch.StartNew();
         using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
         {
-            var clock = Stopwatch.StartNew();
             while (clock.Elapsed < duration)
             {
                 var started = Stopwatch.GetTimestamp();
@@ -78,17 +108,17 @@ internal static class Bench
                 file.Flush(flushToDisk: true);
                 latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
-
-            clock.Stop();
-            File.Delete(path);
-            return Summarise(latencies, clock.Elapsed, latencies.Count);
         }
+
+        clock.Stop();
+        File.Delete(path);
+        return Summarise(latencies, clock.Elapsed, latencies.Count);
     }
 
-    /// <summary>Runs <paramref name="writers"/> concurrent put loops for <paramref name="duration"/> after a 1 s warm-up.</summary>
-    public static async Task<BenchResult> PutsAsync(ICoordinationStore store, int writers, TimeSpan duration)
+    private static async Task<BenchResult> EmbeddedAsync(string directory, int writers, TimeSpan duration)
     {
-        await RunWritersAsync(store, writers, TimeSpan.FromSeconds(1), "warmup", null);
+        var dir = Path.Combine(directory, $"embedded-{writers}");
+        var store = CoordinationStore.OpenEmbedded(new EmbeddedStoreOptions { Directory = dir }, TimeProvider.System, NullLoggerFactory.Instance);
         long fsyncs = 0;
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -100,12 +130,47 @@ internal static class Bench
         };
         listener.SetMeasurementEventCallback<int>((_, _, _, _) => Interlocked.Increment(ref fsyncs));
         listener.Start();
+        BenchResult result;
+        await using (store)
+        {
+            result = await PutsAsync(store, writers, duration, () => Task.FromResult(Interlocked.Read(ref fsyncs)));
+        }
+
+        Directory.Delete(dir, recursive: true);
+        return result;
+    }
+
+    private static async Task<BenchResult> EtcdAsync(Uri[] endpoints, int writers, TimeSpan duration)
+    {
+        await using var store = CoordinationStore.OpenEtcd(new EtcdStoreOptions { Endpoints = endpoints }, TimeProvider.System, NullLoggerFactory.Instance);
+        using var http = new HttpClient();
+        return await PutsAsync(store, writers, duration, () => EtcdFsyncsPerMemberAsync(http, endpoints));
+    }
+
+    /// <summary>Average over the members of etcd's own WAL fsync counter (etcd_disk_wal_fsync_duration_seconds_count on /metrics).</summary>
+    private static async Task<long> EtcdFsyncsPerMemberAsync(HttpClient http, Uri[] endpoints)
+    {
+        long total = 0;
+        foreach (var endpoint in endpoints)
+        {
+            var metrics = await http.GetStringAsync(new Uri(endpoint, "/metrics"));
+            var line = metrics.Split('\n').First(l => l.StartsWith("etcd_disk_wal_fsync_duration_seconds_count ", StringComparison.Ordinal));
+            total += (long)double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+
+        return total / endpoints.Length;
+    }
+
+    /// <summary>Runs <paramref name="writers"/> concurrent put loops for <paramref name="duration"/> after a 1 s warm-up.</summary>
+    private static async Task<BenchResult> PutsAsync(ICoordinationStore store, int writers, TimeSpan duration, Func<Task<long>> fsyncCounter)
+    {
+        await RunWritersAsync(store, writers, TimeSpan.FromSeconds(1), "warmup", null);
+        var fsyncsBefore = await fsyncCounter();
         var latencies = new List<double>[writers];
         var clock = Stopwatch.StartNew();
         await RunWritersAsync(store, writers, duration, "run", latencies);
         clock.Stop();
-        var all = latencies.SelectMany(l => l).ToList();
-        return Summarise(all, clock.Elapsed, Interlocked.Read(ref fsyncs) is var f && f > 0 ? f : -1);
+        return Summarise(latencies.SelectMany(l => l).ToList(), clock.Elapsed, await fsyncCounter() - fsyncsBefore);
     }
 
     private static async Task RunWritersAsync(ICoordinationStore store, int writers, TimeSpan duration, string phase, List<double>[]? latencies)
@@ -127,6 +192,10 @@ internal static class Bench
             }
         })));
     }
+
+    /// <summary>Two probes as one: total fsyncs over total time; latency percentiles of the slower one.</summary>
+    private static BenchResult Combine(BenchResult a, BenchResult b) =>
+        new(a.Operations + b.Operations, a.Elapsed + b.Elapsed, Math.Max(a.P50Ms, b.P50Ms), Math.Max(a.P99Ms, b.P99Ms), a.Fsyncs + b.Fsyncs);
 
     private static BenchResult Summarise(List<double> latencies, TimeSpan elapsed, long fsyncs)
     {

@@ -115,7 +115,7 @@ internal sealed class EtcdLeaseKeepAlive : IAsyncDisposable
             _ = Task.Run(ReadLoopAsync);
         }
 
-        public AsyncDuplexStreamingCall<Pb.LeaseKeepAliveRequest, Pb.LeaseKeepAliveResponse> Call { get; }
+        private AsyncDuplexStreamingCall<Pb.LeaseKeepAliveRequest, Pb.LeaseKeepAliveResponse> Call { get; }
 
         public int Index { get; }
 

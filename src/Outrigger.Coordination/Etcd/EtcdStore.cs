@@ -82,7 +82,7 @@ internal sealed class EtcdStore : ICoordinationStore
         _keepAlive.KeepAliveAsync(leaseId, cancellationToken);
 
     public Task RevokeLeaseAsync(long leaseId, CancellationToken cancellationToken = default) =>
-        _connection.CallAsync(EtcdMethods.LeaseRevoke, new Pb.LeaseRevokeRequest { ID = leaseId }, idempotent: true, cancellationToken);
+        _connection.CallAsync(EtcdMethods.LeaseRevoke, new Pb.LeaseRevokeRequest { ID = leaseId }, idempotent: false, cancellationToken);
 
     public async Task<LeaseInfo?> GetLeaseAsync(long leaseId, CancellationToken cancellationToken = default)
     {
@@ -100,7 +100,7 @@ internal sealed class EtcdStore : ICoordinationStore
     {
         try
         {
-            await _connection.CallAsync(EtcdMethods.Compact, new Pb.CompactionRequest { Revision = revision, Physical = true }, idempotent: true, cancellationToken).ConfigureAwait(false);
+            await _connection.CallAsync(EtcdMethods.Compact, new Pb.CompactionRequest { Revision = revision, Physical = true }, idempotent: false, cancellationToken).ConfigureAwait(false);
         }
         catch (CompactedException e)
         {

@@ -22,8 +22,8 @@ public sealed record EtcdStoreOptions
     public TimeSpan DialTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Budget of one call, failovers included (default 10 s). Reads and keep-alives are retried on the next member
-    /// within it; writes are retried only when they could not have reached a member.
+    /// Budget of one call, failovers included (default 10 s). Reads, read-only transactions, lease look-ups, status and
+    /// keep-alives are retried on the next member within it; writes are not retried (their outcome is unknown).
     /// </summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -44,7 +44,7 @@ public sealed class HttpServer : IAsyncDisposable
         Action<KestrelServerOptions>? configure = null,
         CancellationToken cancellationToken = default)
     {
-        var services = new ServiceCollection().AddSingleton(loggerFactory).AddLogging().BuildServiceProvider();
+        var services = KestrelServices.Create(loggerFactory);
         var options = new KestrelServerOptions { ApplicationServices = services, AddServerHeader = false };
         configure?.Invoke(options);
         var listenOptions = new List<ListenOptions>();

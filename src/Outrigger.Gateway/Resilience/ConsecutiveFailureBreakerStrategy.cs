@@ -43,7 +43,7 @@ internal sealed class ConsecutiveFailureBreakerStrategy(ConsecutiveFailureBreake
         {
             breaker.OnSuccess();
         }
-        else if (exception is OperationCanceledException && cancellation.IsCancellationRequested)
+        else if (cancellation.IsCancellationRequested)
         {
             breaker.OnAbandoned();
         }

@@ -1,14 +1,14 @@
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 
 namespace Outrigger.Gateway.Resilience;
 
 /// <summary>
 /// The resilience around every call to one upstream: retry (per <see cref="RetrySchedule"/>, retryable failures only)
-/// around the consecutive-failure breaker around a per-attempt timeout. The breaker sees every attempt; an open breaker
-/// is never retried; the caller's own cancellation is never retried.
+/// around the consecutive-failure breaker. The breaker sees every attempt; an open breaker is never retried; the caller's
+/// own cancellation is never retried. Each attempt's deadline is the call's own (gRPC's <c>grpc-timeout</c>), so the
+/// upstream knows it too.
 /// </summary>
 internal sealed class UpstreamPipeline
 {
@@ -31,18 +31,13 @@ internal sealed class UpstreamPipeline
             },
         };
 
-        _withRetry = Build(time, options.AttemptTimeout, breaker, options.Retry.MaxAttempts > 1 ? retry : null);
-        _once = Build(time, options.AttemptTimeout, breaker, retry: null);
+        _withRetry = Build(time, breaker, options.Retry.MaxAttempts > 1 ? retry : null);
+        _once = Build(time, breaker, retry: null);
 
-        bool IsFailure(Exception ex) => ex is TimeoutRejectedException || failures.IsFailure(ex);
+        bool IsFailure(Exception ex) => failures.IsFailure(ex);
 
-        bool IsRetryable(Exception ex, CancellationToken caller) => ex switch
-        {
-            BrokenCircuitException => false,
-            TimeoutRejectedException => true,
-            OperationCanceledException when caller.IsCancellationRequested => false,
-            _ => failures.IsRetryable(ex),
-        };
+        bool IsRetryable(Exception ex, CancellationToken caller) =>
+            ex is not BrokenCircuitException && !caller.IsCancellationRequested && failures.IsRetryable(ex);
     }
 
     /// <summary>Raised before each retry with the operation name and the failure that caused it.</summary>
@@ -50,11 +45,11 @@ internal sealed class UpstreamPipeline
 
     public ConsecutiveFailureBreaker Breaker { get; }
 
-    /// <summary>Runs <paramref name="call"/> with retries; the token passed to it fires at the attempt's timeout.</summary>
+    /// <summary>Runs <paramref name="call"/> with retries.</summary>
     public ValueTask<T> ExecuteAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
         RunAsync(_withRetry, operation, call, cancellationToken);
 
-    /// <summary>Runs <paramref name="call"/> once, through the breaker and the attempt timeout.</summary>
+    /// <summary>Runs <paramref name="call"/> once, through the breaker.</summary>
     public ValueTask<T> ExecuteOnceAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
         RunAsync(_once, operation, call, cancellationToken);
 
@@ -71,7 +66,7 @@ internal sealed class UpstreamPipeline
         }
     }
 
-    private static ResiliencePipeline Build(TimeProvider time, TimeSpan attemptTimeout, ResilienceStrategy breaker, RetryStrategyOptions? retry)
+    private static ResiliencePipeline Build(TimeProvider time, ResilienceStrategy breaker, RetryStrategyOptions? retry)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (retry is not null)
@@ -79,7 +74,7 @@ internal sealed class UpstreamPipeline
             builder.AddRetry(retry);
         }
 
-        return builder.AddStrategy(_ => breaker).AddTimeout(attemptTimeout).Build();
+        return builder.AddStrategy(_ => breaker).Build();
     }
 }
 
@@ -89,7 +84,4 @@ internal sealed record UpstreamPipelineOptions
     public RetrySchedule Retry { get; init; } = new();
 
     public CircuitBreakerOptions CircuitBreaker { get; init; } = new();
-
-    /// <summary>Deadline of one attempt. Default 5 s.</summary>
-    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

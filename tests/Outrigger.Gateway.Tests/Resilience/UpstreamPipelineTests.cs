@@ -100,32 +100,6 @@ public sealed class UpstreamPipelineTests
     }
 
     [Fact]
-    public async Task ExecuteAsync_AttemptTimesOut_CountsAsRetryableFailure()
-    {
-        var calls = 0;
-        var call = _pipeline.ExecuteAsync(
-            "batch",
-            async ct =>
-            {
-                if (++calls == 1)
-                {
-                    await Task.Delay(Timeout.Infinite, ct);
-                }
-
-                return "late ok";
-            },
-            CancellationToken.None).AsTask();
-
-        while (await _time.AdvanceToNextTimerAsync(call))
-        {
-        }
-
-        Assert.Equal("late ok", await call);
-        Assert.Equal(2, calls);
-        Assert.Equal(["batch"], _retries);
-    }
-
-    [Fact]
     public async Task ExecuteAsync_CallerCancels_IsNotRetried()
     {
         using var cts = new CancellationTokenSource();

@@ -6,28 +6,24 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Outrigger.Grpc.Hosting;
+namespace Outrigger.Core.Hosting;
 
 /// <summary>
-/// Makes <c>ListenOptions.UseHttps</c> work on a bare <c>KestrelServer</c> (as <c>Outrigger.Core.Hosting.HttpServer</c>
-/// builds one): Kestrel resolves its HTTPS configuration service from <see cref="KestrelServerOptions.ApplicationServices"/>,
-/// which only the web-host builder registers. Pass <see cref="Enable"/> as <c>HttpServer.StartAsync</c>'s
-/// <c>configure</c> argument when a listener uses TLS.
+/// The services a bare <c>KestrelServer</c> resolves from <see cref="KestrelServerOptions.ApplicationServices"/>:
+/// logging, metrics and the HTTPS configuration that <c>ListenOptions.UseHttps</c> needs, which otherwise only
+/// the web-host builder registers. Registered without reflection, so TLS listeners work on every <see cref="HttpServer"/>.
 /// </summary>
-public static class KestrelTls
+internal static class KestrelServices
 {
-    public static void Enable(KestrelServerOptions options)
+    public static ServiceProvider Create(ILoggerFactory loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var loggerFactory = options.ApplicationServices?.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
         var services = new ServiceCollection()
             .AddSingleton(loggerFactory)
             .AddLogging()
             .AddMetrics()
             .AddSingleton<IHostEnvironment>(new MinimalHostEnvironment());
-        var builder = new ServicesOnlyWebHostBuilder(services);
-        builder.UseKestrelCore().UseKestrelHttpsConfiguration();
-        options.ApplicationServices = services.BuildServiceProvider();
+        new ServicesOnlyWebHostBuilder(services).UseKestrelCore().UseKestrelHttpsConfiguration();
+        return services.BuildServiceProvider();
     }
 
     private sealed class MinimalHostEnvironment : IHostEnvironment

@@ -1,0 +1,52 @@
+using Outrigger.Grpc;
+using Outrigger.Grpc.Server;
+using Outrigger.Workflows.Engine;
+using Outrigger.Workflows.Protocol;
+using Raftoral.Sidecar;
+
+namespace Outrigger.Workflows.Apps;
+
+/// <summary><c>RaftoralSidecar.WorkflowStream</c>: one engine session per app stream; messages in, the session's outbox out.</summary>
+internal sealed class AppStreamService(WorkflowEngine engine)
+{
+    public void Register(GrpcServiceRegistry registry) => registry.AddDuplexStreaming(SidecarMethods.WorkflowStream, HandleAsync);
+
+    private async Task HandleAsync(IAsyncStreamReader<AppMessage> requests, IServerStreamWriter<SidecarMessage> responses, ServerCallContext context)
+    {
+        var session = engine.Open(context.Peer);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, session.Aborted);
+        var writer = WriteAsync(session, responses, stop.Token);
+        try
+        {
+            while (await requests.MoveNext(stop.Token).ConfigureAwait(false))
+            {
+                engine.Receive(session, requests.Current);
+            }
+        }
+        catch (OperationCanceledException) when (session.Aborted.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(session.AbortStatus, session.AbortReason ?? "the sidecar closed the stream"));
+        }
+        finally
+        {
+            engine.Close(session);
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drains the session's outbox to the app until the session completes; a failed write closes the session.</summary>
+    private static async Task WriteAsync(AppSession session, IServerStreamWriter<SidecarMessage> responses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in session.Outbox.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or RpcException or InvalidOperationException)
+        {
+            session.Abort(StatusCode.Unavailable, "writing to the app failed: " + e.Message);
+        }
+    }
+}
