@@ -61,6 +61,12 @@ internal sealed class Replica(WorkflowRecord meta)
 
     public bool ResultQueued { get; set; }
 
+    /// <summary>
+    /// The result a standby's app reported (it ran on committed checkpoints, so it is the workflow's result). Recorded if
+    /// this node becomes the owner, since that app will not run the workflow again.
+    /// </summary>
+    public Raftoral.Sidecar.WorkflowResult? StandbyResult { get; set; }
+
     /// <summary>When each locally proposed checkpoint was accepted (timestamp), for the commit latency.</summary>
     public Dictionary<ulong, long> ProposedAt { get; } = [];
 
@@ -83,6 +89,7 @@ internal sealed class Replica(WorkflowRecord meta)
         }
 
         Session = null;
+        StandbyResult = null;
         Executing = false;
         Delivered = 0;
         UnassignedSince = now;

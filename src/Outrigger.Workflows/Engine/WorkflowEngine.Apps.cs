@@ -155,12 +155,23 @@ internal sealed partial class WorkflowEngine
             return;
         }
 
-        if (!TryGetAssigned(session, result.WorkflowId, string.Empty, isResult: true, out var replica) || !IsOwner(replica) || replica.ResultQueued)
+        if (!TryGetAssigned(session, result.WorkflowId, string.Empty, isResult: true, out var replica) || replica.ResultQueued)
         {
-            // Standby replicas run the code too; only the owner's result is recorded.
             return;
         }
 
+        if (!IsOwner(replica))
+        {
+            // Standby replicas run the code too; only the owner records a result, this one if this node becomes the owner.
+            replica.StandbyResult = result;
+            return;
+        }
+
+        QueueResult(session, replica, result);
+    }
+
+    private void QueueResult(AppSession session, Replica replica, WorkflowResult result)
+    {
         if (result.Result.Length > _options.MaxCheckpointBytes)
         {
             session.SendError(Code.TooLarge, $"the result of workflow {replica.Id} is {result.Result.Length} bytes, over the limit of {_options.MaxCheckpointBytes} bytes (workflows.max_checkpoint_bytes)", replica.Id);

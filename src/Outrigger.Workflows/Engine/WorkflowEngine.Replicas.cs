@@ -238,6 +238,12 @@ internal sealed partial class WorkflowEngine
             app.Send(Messages.Ownership(replica.Id, owner, replica.Owner));
             replica.ToldOwner = owner;
         }
+
+        if (owner && replica.StandbyResult is { } finished && !replica.ResultQueued)
+        {
+            replica.StandbyResult = null;
+            QueueResult(app, replica, finished);
+        }
     }
 
     /// <summary>The least busy connected stream that registered <paramref name="type"/>.</summary>

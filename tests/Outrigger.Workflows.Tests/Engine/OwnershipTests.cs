@@ -110,6 +110,31 @@ public sealed class OwnershipTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StandbyFinishedFirst_ThenOwnerDies_StandbysResultRecorded()
+    {
+        await using var appA = new FakeApp(_a, "a");
+        await using var appB = new FakeApp(_b, "b");
+        await appA.RegisterAsync("counter");
+        await appB.RegisterAsync("counter");
+        var view = await StartAsync(_a);
+        await appA.ExecutionAsync();
+        await appB.ExecutionAsync();
+        await CommitAsync(appA, view.Id, 0, 1);
+        await appB.CheckpointAsync();
+        appB.Result(view.Id, success: true, "\"from the standby\"");
+        await Task.Delay(100);
+
+        await appA.CloseAsync();
+        await _cluster.StopNodeAsync(_a);
+
+        var finished = await TestCluster.Directory(_b).WaitAsync(view.Id, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(WorkflowStatus.Completed, finished.Status);
+        Assert.Equal("\"from the standby\"", finished.Result!.Result.ToStringUtf8());
+        Assert.Equal("node-b", finished.Result.Node);
+        Assert.Equal(2UL, finished.Result.Epoch);
+    }
+
+    [Fact]
     public async Task OwnerNodeStops_StandbyTakesOverAfterCommittedCheckpointsAndContinues()
     {
         await using var appA = new FakeApp(_a, "a");

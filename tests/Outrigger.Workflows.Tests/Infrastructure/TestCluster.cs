@@ -8,7 +8,7 @@ namespace Outrigger.Workflows.Tests.Infrastructure;
 
 /// <summary>
 /// Several engines ("nodes") sharing one embedded store in one process: the same engine code a cluster runs on etcd,
-/// with fast timings (1 s node leases, 50 ms ticks).
+/// with fast timings (2 s node leases, 50 ms ticks).
 /// </summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
@@ -26,7 +26,7 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         NodeId = node,
         Address = node + ":7001",
-        NodeTtl = TimeSpan.FromSeconds(1),
+        NodeTtl = TimeSpan.FromSeconds(2),
         TickInterval = TimeSpan.FromMilliseconds(50),
         ClaimStagger = TimeSpan.FromMilliseconds(100),
         AppTimeout = TimeSpan.FromSeconds(2),
