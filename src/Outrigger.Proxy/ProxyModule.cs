@@ -65,7 +65,7 @@ internal sealed partial class ProxyModule : IModule
         var listener = _options.Listener;
         var certificate = listener.Tls is { } tls ? X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile) : null;
         var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, l => ConfigureListener(l, certificate));
-        _server = await HttpServer.StartAsync([endpoint], handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
+        _server = await HttpServer.StartAsync([endpoint], handler.InvokeAsync, new H2cWarningFilter(_context.LoggerFactory), ConfigureLimits, cancellationToken).ConfigureAwait(false);
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, _routes.Routes.Count);
     }
 
@@ -119,7 +119,7 @@ internal sealed partial class ProxyModule : IModule
     }
 
     private IServiceDiscovery CreateDiscovery(ClusterOptions options) => options.Dns is { } dns
-        ? new DnsDiscovery(dns.Name, dns.Port, dns.Weight, DnsResolvers.Create(dns.Server), dns.MinRefresh, dns.MaxRefresh, _context.TimeProvider, _logger)
+        ? new DnsDiscovery(dns.Name, dns.Port, dns.Weight, DnsResolvers.Create(dns.Name, dns.Server), dns.MinRefresh, dns.MaxRefresh, _context.TimeProvider, _logger)
         : new StaticDiscovery(options.Endpoints);
 
     private async Task WatchAsync(ClusterState cluster, IServiceDiscovery discovery, CancellationToken token)

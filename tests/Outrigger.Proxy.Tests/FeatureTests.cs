@@ -176,6 +176,37 @@ public sealed class FeatureTests
     }
 
     [Fact]
+    public async Task DnsDiscovery_RealDnsServer_EndpointsFollowTheRecords()
+    {
+        await using var upstream = await TestUpstream.StartAsync("from-dns");
+        using var dns = new Outrigger.Discovery.Tests.Dns.Dnsmasq(1, "127.0.0.1 api.test");
+        await using var proxy = await ProxyHost.StartAsync($$"""
+            upstream:
+              services:
+                api:
+                  discovery: { type: dns, name: api.test, port: {{upstream.Port}}, server: "127.0.0.1:{{dns.Port}}", min_refresh_ms: 100 }
+            """);
+        using var client = proxy.CreateClient();
+        await WaitFor(async () => JsonNode.Parse(await proxy.AdminGetAsync("/clusters"))!["api"]!["available"]!.GetValue<int>() == 1);
+
+        using var response = await client.GetAsync("/headers");
+        Assert.Equal("from-dns", response.Headers.GetValues("x-upstream").Single());
+
+        dns.SetRecords("127.0.0.1 api.test", "127.0.0.2 api.test");
+        await WaitFor(async () => JsonNode.Parse(await proxy.AdminGetAsync("/clusters"))!["api"]!["endpoints"]!.AsArray().Count == 2);
+    }
+
+    private static async Task WaitFor(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 10 s");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task Head_And_NoContent_ForwardedWithoutBody()
     {
         await using var upstream = await TestUpstream.StartAsync("a");

@@ -16,13 +16,8 @@ internal static class ClusterReader
     {
         var fallback = new LoadBalancingOptions(LoadBalancingAlgorithm.RoundRobin, HashKeySource.ClientIp, "", StickySessions: false, "outrigger-affinity", TimeSpan.FromSeconds(10));
         var lb = ReadLoadBalancing(root.Section("load_balancing", "Spec 002 load balancing defaults for every cluster (a cluster's own load_balancing overrides them)."), fallback);
-        var connect = TimeSpan.FromMilliseconds(5_000);
-        var request = TimeSpan.FromMilliseconds(30_000);
-        if (server.IsPresent)
-        {
-            connect = TimeSpan.FromMilliseconds(server.Long("connection_timeout_ms", 5_000, "Default upstream connect timeout (spec 002).", 1));
-            request = TimeSpan.FromMilliseconds(server.Long("request_timeout_ms", 30_000, "Default time to wait for upstream response headers (spec 002); 0 disables.", 0));
-        }
+        var connect = TimeSpan.FromMilliseconds(server.Long("connection_timeout_ms", 5_000, "Default upstream connect timeout of every cluster (spec 002).", 1));
+        var request = TimeSpan.FromMilliseconds(server.Long("request_timeout_ms", 30_000, "Default time every cluster waits for upstream response headers (spec 002); 0 disables.", 0));
 
         return new Defaults(lb, connect, request);
     }
@@ -98,7 +93,7 @@ internal static class ClusterReader
         var weight = discovery.Int("weight", 1, "Weight of every resolved address (type dns).", 1, 1_000_000);
         var min = Ms(discovery.Long("min_refresh_ms", 1_000, "Re-resolve no more often than this, whatever the TTL.", 100));
         var max = Ms(discovery.Long("max_refresh_ms", 300_000, "Re-resolve at least this often, whatever the TTL.", 100));
-        var server = discovery.OptionalString("server", "DNS server host:port; default: the nameservers in /etc/resolv.conf.");
+        var server = discovery.OptionalString("server", "DNS server ip:port; default: the nameservers (and search domains) of /etc/resolv.conf. Names in /etc/hosts use the system resolver.");
         if (type != "dns")
         {
             return null;
@@ -110,9 +105,9 @@ internal static class ClusterReader
             return null;
         }
 
-        if (server is not null && !HostPort.TryParse(server, out _, out _, out var problem))
+        if (server is not null && !(HostPort.TryParse(server, out var serverHost, out _, out _) && System.Net.IPAddress.TryParse(serverHost, out _)))
         {
-            discovery.Error("server", $"'{server}' is not host:port: {problem}");
+            discovery.Error("server", $"'{server}' is not an IP address and port (e.g. 10.96.0.10:53)");
         }
 
         if (max < min)

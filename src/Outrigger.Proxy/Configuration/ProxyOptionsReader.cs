@@ -48,14 +48,14 @@ internal static class ProxyOptionsReader
     private static ListenerOptions ReadListener(ConfigReader proxy, ConfigReader server)
     {
         var listen = proxy.Address("listen", DefaultListen, "Address the proxy listens on for client traffic.", allowZeroPort: true);
-        if (server.IsPresent)
+        var bind = server.String("bind_address", "0.0.0.0", "IP address to bind to (spec 002); with port, overrides proxy.listen.");
+        var port = server.Port("port", 8000, "Port to listen on (spec 002); with bind_address, overrides proxy.listen.", allowZero: true);
+        if (server.Has("bind_address") || server.Has("port"))
         {
-            var bind = server.String("bind_address", "0.0.0.0", "IP address to bind to (spec 002).");
-            var port = server.Port("port", 8000, "Port to listen on (spec 002).", allowZero: true);
             var address = bind.Contains(':', StringComparison.Ordinal) ? $"[{bind}]:{port}" : $"{bind}:{port}";
-            if (!HostPort.TryParse(address, out _, out _, out var problem))
+            if (!HostPort.TryParse(address, out var host, out _, out var problem) || !System.Net.IPAddress.TryParse(host, out _))
             {
-                server.Error("bind_address", $"'{bind}' is not a valid bind address: {problem}");
+                server.Error("bind_address", $"'{bind}' is not an IP address{(problem.Length > 0 ? ": " + problem : "")}");
             }
             else
             {
@@ -70,7 +70,7 @@ internal static class ProxyOptionsReader
             "http2" => HttpProtocols.Http2,
             _ => HttpProtocols.Http1AndHttp2,
         };
-        var tls = ReadListenerTls(server.IsPresent && server.Has("tls") ? server.Section("tls", "TLS for the listener (spec 002).") : proxy.Section("tls", "TLS for the listener: PEM certificate and key. Absent means cleartext."));
+        var tls = ReadListenerTls(server.Has("tls") ? server.Section("tls", "TLS for the listener (spec 002), as proxy.tls.") : proxy.Section("tls", "TLS for the listener: PEM certificate and key. Absent means cleartext."));
         return new ListenerOptions(listen, protocols, tls);
     }
 
@@ -103,9 +103,10 @@ internal static class ProxyOptionsReader
     private static LimitsOptions ReadLimits(ConfigReader limits, ConfigReader server)
     {
         var maxConnections = limits.Long("max_connections", 0, "Maximum concurrent client connections; 0 = unlimited. server.max_connections (spec 002) sets the same.", 0);
-        if (server.IsPresent)
+        var specMax = server.Long("max_connections", 0, "Maximum concurrent client connections (spec 002); 0 = unlimited. Overrides proxy.limits.max_connections.", 0);
+        if (server.Has("max_connections"))
         {
-            maxConnections = server.Long("max_connections", maxConnections, "Maximum concurrent client connections (spec 002); 0 = unlimited.", 0);
+            maxConnections = specMax;
         }
 
         return new LimitsOptions(

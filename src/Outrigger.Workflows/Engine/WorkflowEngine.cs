@@ -216,8 +216,11 @@ internal sealed partial class WorkflowEngine : IAsyncDisposable
                 while (true)
                 {
                     var response = await watch.ReadAsync(_stop.Token).ConfigureAwait(false);
-                    fromRevision = response.LastRevision + 1;
-                    Post(new WatchEvents(response.Events));
+                    if (response.Events.Count > 0)
+                    {
+                        fromRevision = response.Events[^1].Kv.ModRevision + 1;
+                        Post(new WatchEvents(response.Events));
+                    }
                 }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)

@@ -114,6 +114,24 @@ public sealed class ProxyOptionsReaderTests
         Assert.Contains(errors, e => e.Path == "proxy.routes[0].cluster" && e.Message.Contains("'nowhere' is not defined (defined: api)", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("server: { port: 9000 }", "0.0.0.0:9000")]
+    [InlineData("server: { bind_address: \"::1\", port: 9000 }", "[::1]:9000")]
+    [InlineData("proxy: { listen: \"127.0.0.1:7000\" }", "127.0.0.1:7000")]
+    [InlineData("server: { max_connections: 5 }", "0.0.0.0:8000")]
+    public void Read_ListenAddress_SpecServerKeysOverrideProxyListen(string yaml, string expected)
+    {
+        Assert.Equal(expected, TestConfig.Read(yaml).Listener.Address);
+    }
+
+    [Fact]
+    public void Read_ServerBindAddressNotAnIp_Error()
+    {
+        TestConfig.Read("server: { bind_address: example.com }", out var errors);
+
+        Assert.Equal("server.bind_address", Assert.Single(errors).Path);
+    }
+
     [Fact]
     public void Read_UnknownKey_ReportedWithSuggestion()
     {
