@@ -16,7 +16,7 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
     public async Task InvokeAsync(HttpContext context)
     {
         var start = time.GetTimestamp();
-        ProxyMetrics.ActiveRequests.Add(1);
+        ProxyMetrics.RequestStarted();
         try
         {
             var route = routes.Match(context.Request, out var values);
@@ -32,7 +32,7 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
         }
         finally
         {
-            ProxyMetrics.ActiveRequests.Add(-1);
+            ProxyMetrics.RequestFinished();
         }
     }
 
@@ -49,7 +49,6 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
 
         var tag = ProxyMetrics.ClusterTag(cluster.Name);
         endpoint.BeginRequest();
-        ProxyMetrics.UpstreamActive.Add(1, tag);
         ForwardResult result;
         try
         {
@@ -64,7 +63,6 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
         finally
         {
             endpoint.EndRequest();
-            ProxyMetrics.UpstreamActive.Add(-1, tag);
         }
 
         if (result.Error != ForwarderError.ClientAborted)

@@ -21,8 +21,17 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
     public async Task<ForwardResult> ForwardAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues)
     {
         var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
-        var upgrade = upgradeFeature is { IsUpgradableRequest: true };
+        var connectFeature = context.Features.Get<IHttpExtendedConnectFeature>();
+
+        // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) goes upstream as an HTTP/1.1 upgrade.
+        var h2WebSocket = connectFeature is { IsExtendedConnect: true } && string.Equals(connectFeature.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
+        var upgrade = h2WebSocket || upgradeFeature is { IsUpgradableRequest: true };
         using var message = CreateMessage(context, route, endpoint, routeValues, upgrade);
+        if (h2WebSocket)
+        {
+            AsWebSocketUpgrade(message);
+        }
+
         var content = message.Content as StreamingRequestContent;
         using var cts = route.Timeout > TimeSpan.Zero ? new CancellationTokenSource(route.Timeout, time) : new CancellationTokenSource();
         using var abort = context.RequestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cts);
@@ -42,7 +51,8 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
             cts.CancelAfter(Timeout.InfiniteTimeSpan);
             if (upgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
             {
-                return await TunnelAsync(context, route, upgradeFeature!, response, cts.Token).ConfigureAwait(false);
+                Func<Task<Stream>> accept = h2WebSocket ? () => connectFeature!.AcceptAsync().AsTask() : upgradeFeature!.UpgradeAsync;
+                return await TunnelAsync(context, route, h2WebSocket, accept, response, cts.Token).ConfigureAwait(false);
             }
 
             context.Response.StatusCode = (int)response.StatusCode;
@@ -199,9 +209,26 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
         }
     }
 
-    private async Task<ForwardResult> TunnelAsync(HttpContext context, CompiledRoute route, IHttpUpgradeFeature upgrade, HttpResponseMessage response, CancellationToken token)
+    private static void AsWebSocketUpgrade(HttpRequestMessage message)
     {
-        ResponseHeaders.Copy(response, context.Response, upgrade: true, options.Via, route.Options.Transforms);
+        message.Method = HttpMethod.Get;
+        message.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        if (!message.Headers.Contains("Sec-WebSocket-Key"))
+        {
+            message.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        }
+    }
+
+    private async Task<ForwardResult> TunnelAsync(HttpContext context, CompiledRoute route, bool h2WebSocket, Func<Task<Stream>> accept, HttpResponseMessage response, CancellationToken token)
+    {
+        ResponseHeaders.Copy(response, context.Response, upgrade: !h2WebSocket, options.Via, route.Options.Transforms);
+        if (h2WebSocket)
+        {
+            // An HTTP/2 client accepts with 200 and needs no handshake key.
+            context.Response.Headers.Remove("Sec-WebSocket-Accept");
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+
         Stream upstream;
         try
         {
@@ -215,7 +242,7 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
 
         await using (upstream.ConfigureAwait(false))
         {
-            var client = await upgrade.UpgradeAsync().ConfigureAwait(false);
+            var client = await accept().ConfigureAwait(false);
             await using (client.ConfigureAwait(false))
             {
                 var clean = await UpgradeTunnel.RunAsync(client, upstream, context.RequestAborted).ConfigureAwait(false);
