@@ -22,6 +22,6 @@ internal readonly struct UpstreamExchange(HttpRequestMessage request, HttpRespon
     public void Dispose()
     {
         Response?.Dispose();
-        Request.Dispose();
+        Request?.Dispose();
     }
 }

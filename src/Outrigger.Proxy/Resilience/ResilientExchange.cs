@@ -9,9 +9,11 @@ namespace Outrigger.Proxy.Resilience;
 /// <summary>
 /// One client request on its way through a route's resilience pipeline: the attempts made so far (endpoints tried, the
 /// outcome of the latest), the buffered body that lets it be replayed, and the retry-budget slot it holds. It is the
-/// result type of the Polly pipeline, so the retry predicate and the breaker read the latest attempt from it.
+/// result type of the Polly pipeline, so the retry predicate and the breaker read the latest attempt from it. It is not
+/// <see cref="IDisposable"/> on purpose: Polly disposes retried results, and this one lives across attempts; the forwarder
+/// calls <see cref="Release"/> when the request is done.
 /// </summary>
-internal sealed class ResilientExchange : IDisposable
+internal sealed class ResilientExchange
 {
     private readonly ResilientForwarder _owner;
     private EndpointState[]? _tried;
@@ -197,7 +199,8 @@ internal sealed class ResilientExchange : IDisposable
         Status = StatusCodes.Status503ServiceUnavailable;
     }
 
-    public void Dispose()
+    /// <summary>Ends whatever attempt is still open and returns the retry slot and the body buffer.</summary>
+    public void Release()
     {
         FinishAttempt(new ForwardResult(StatusCodes.Status499ClientClosedRequest, ForwarderError.ClientAborted));
         ReleaseRetrySlot();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Outrigger.Proxy.Forwarding;
+using Outrigger.Proxy.Policies;
 using Outrigger.Proxy.Routing;
 using Polly;
 using Polly.Retry;
@@ -71,7 +72,7 @@ internal sealed partial class ResilientForwarder
     /// <summary>Forwards one request; returns the status the client got (499 when it went away).</summary>
     public async Task<int> ForwardAsync(HttpContext context, CompiledRoute route, string[] values)
     {
-        using var exchange = new ResilientExchange(this, context, route, values);
+        var exchange = new ResilientExchange(this, context, route, values);
         if (await BufferBodyAsync(exchange).ConfigureAwait(false) is { } bodyStatus)
         {
             return bodyStatus;
@@ -89,6 +90,7 @@ internal sealed partial class ResilientForwarder
         finally
         {
             ResilienceContextPool.Shared.Return(resilience);
+            exchange.Release();
             Budget.RequestEnded();
         }
     }
@@ -158,19 +160,12 @@ internal sealed partial class ResilientForwarder
         var cluster = exchange.Route.Cluster.Name;
         ResilienceMetrics.Add(ResilienceMetrics.BreakerRejected, cluster);
         var open = breaker.State == BreakerState.Open;
-        var context = exchange.Context;
-        if (!context.Response.HasStarted)
-        {
-            var retryAfter = (long)Math.Ceiling(breaker.RetryAfter.TotalSeconds);
-            context.Response.Headers[BreakerHeader] = open ? "open" : "half-open";
-            context.Response.Headers.RetryAfter = Math.Max(1, retryAfter).ToString(CultureInfo.InvariantCulture);
-        }
-
+        var retryAfter = Math.Max(1, (long)Math.Ceiling(breaker.RetryAfter.TotalSeconds));
         var message = open
-            ? $"circuit breaker open: cluster '{cluster}' is failing ({breaker.Reason}); requests are refused for {Math.Ceiling(breaker.RetryAfter.TotalSeconds)} s more"
+            ? $"circuit breaker open: cluster '{cluster}' is failing ({breaker.Reason}); requests are refused for {retryAfter} s more"
             : $"circuit breaker half-open: cluster '{cluster}' is being probed ({breaker.Options.HalfOpenMaxCalls} probe(s) in flight); retry shortly";
-        await HttpForwarder.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, message).ConfigureAwait(false);
-        return StatusCodes.Status503ServiceUnavailable;
+        return await PolicyResponse.WriteAsync(exchange.Context, StatusCodes.Status503ServiceUnavailable, message,
+            (BreakerHeader, open ? "open" : "half-open"), ("Retry-After", retryAfter.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
     }
 
     /// <summary>Buffers a replayable body when retries may need it; returns a status when the client's body was bad.</summary>

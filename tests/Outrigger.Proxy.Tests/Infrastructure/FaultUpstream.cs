@@ -8,7 +8,7 @@ using Outrigger.Core.Hosting;
 namespace Outrigger.Proxy.Tests.Infrastructure;
 
 /// <summary>What a <see cref="FaultUpstream"/> does with one request.</summary>
-internal enum Fault
+public enum Fault
 {
     /// <summary>200 with a body naming the upstream (or the request body echoed back).</summary>
     Ok,
