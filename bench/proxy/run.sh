@@ -8,7 +8,8 @@
 # HAProxy with one thread), the load generators and the upstream on core 0. The main figure is the proxy process's
 # CPU time per request (utime+stime from /proc/PID/stat before and after each run). Also: throughput and latency
 # (wrk for HTTP/1.1 keep-alive, h2load for HTTP/2 prior-knowledge h2c), p99 latency added at half of Outrigger's
-# saturation rate (hey, rate-limited), and resident memory idle and under load.
+# saturation rate (hey, rate-limited), and resident memory idle and under load. "outrigger-tuned" is the same binary
+# with inline socket completions and dynamic PGO (environment variables), to show what those settings are worth.
 #
 # Needs: dotnet, nginx, haproxy, wrk, h2load, hey, taskset (Debian: nginx haproxy wrk nghttp2-client hey util-linux).
 # Knobs: DURATION (s, default 10), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
@@ -24,7 +25,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/outrigger-bench.XXXXXX)
 PIDS=()
 CLK_TCK=$(getconf CLK_TCK)
-UP_H1=18080 UP_H2=18090 NGINX=18081 NGINX_H2=18091 HAPROXY=18082 OUTRIGGER=18083
+UP_H1=18080 UP_H2=18090 NGINX=18081 NGINX_H2=18091 HAPROXY=18082 OUTRIGGER=18083 TUNED=18084
 
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -139,7 +140,12 @@ HAPROXY_PID=$LAST_PID
 export DOTNET_gcServer=0 DOTNET_gcConcurrent=0
 start outrigger 1 "$WORK/bin/outrigger" start --config "$WORK/outrigger.yaml"
 OUT_PID=$LAST_PID
-for port in $UP_H1 $NGINX $HAPROXY $OUTRIGGER; do wait_port "$port"; done
+# The same binary tuned for a proxy pinned to one core: socket completions run inline on the epoll thread (no
+# hand-off to pool threads; Kestrel follows the same variable) and dynamic PGO on.
+sed "s/:$OUTRIGGER/:$TUNED/" "$WORK/outrigger.yaml" >"$WORK/outrigger-tuned.yaml"
+DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_TieredPGO=1 start outrigger-tuned 1 "$WORK/bin/outrigger" start --config "$WORK/outrigger-tuned.yaml"
+TUNED_PID=$LAST_PID
+for port in $UP_H1 $NGINX $HAPROXY $OUTRIGGER $TUNED; do wait_port "$port"; done
 sleep 1
 
 # The processes whose CPU we charge to each target (nginx: its worker; the master does not serve requests).
@@ -149,10 +155,11 @@ declare -A TARGET_PIDS=(
   [nginx]="$(workers_of "$NGINX_MASTER")"
   [haproxy]="$HAPROXY_PID"
   [outrigger]="$OUT_PID"
+  [outrigger-tuned]="$TUNED_PID"
 )
-declare -A H1_PORT=([direct]=$UP_H1 [nginx]=$NGINX [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER)
-declare -A H2_PORT=([direct]=$UP_H2 [nginx]=$NGINX_H2 [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER)
-read -r -a TARGETS <<<"${ONLY:-direct nginx haproxy outrigger}"
+declare -A H1_PORT=([direct]=$UP_H1 [nginx]=$NGINX [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-tuned]=$TUNED)
+declare -A H2_PORT=([direct]=$UP_H2 [nginx]=$NGINX_H2 [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-tuned]=$TUNED)
+read -r -a TARGETS <<<"${ONLY:-direct nginx haproxy outrigger outrigger-tuned}"
 
 cpu_ticks() { local total=0; for pid in $1; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo $total; }
 rss_kb() { local total=0; for pid in $1; do total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status"))); done; echo $total; }
@@ -241,7 +248,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo "above ~2 means other work competed for the cores: throughput and latency are then unreliable; CPU per request much less so."
   echo
   echo "Command: \`bench/proxy/run.sh\` (DURATION=$DURATION, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
-  echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger workstation non-concurrent GC);"
+  echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger workstation non-concurrent GC as shipped;"
+  echo "outrigger-tuned = same binary with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 and DOTNET_TieredPGO=1);"
   echo "upstream (nginx, 1 worker) and load generators on core 0. CPU = proxy process utime+stime per request."
   echo
   echo "## Saturation"
@@ -252,10 +260,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo
   echo "## Outrigger relative to the others (CPU per request; below 1.00 means cheaper)"
   echo
-  echo "| protocol | body | vs nginx | vs HAProxy |"
-  echo "|---|---|---|---|"
+  echo "| protocol | body | outrigger vs nginx | vs HAProxy | outrigger-tuned vs nginx | vs HAProxy |"
+  echo "|---|---|---|---|---|---|"
   for size in 2k 64k; do for proto in h1 h2; do
-    echo "| $proto | $size | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["haproxy $size $proto"]}") |"
+    echo "| $proto | $size | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["haproxy $size $proto"]}") | $(ratio "${CPU["outrigger-tuned $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger-tuned $size $proto"]}" "${CPU["haproxy $size $proto"]}") |"
   done; done
   echo
   echo "## Latency at half of Outrigger's saturation rate (2 KB, HTTP/1.1, $RATE req/s offered)"
@@ -268,7 +276,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
   echo
   echo "| target | idle | peak under load |"
   echo "|---|---|---|"
-  for t in nginx haproxy outrigger; do
+  for t in nginx haproxy outrigger outrigger-tuned; do
     echo "| $t | $(awk -v k="${IDLE_RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }') | $(awk -v k="${PEAK_RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }') |"
   done
 } >"$HERE/RESULTS.md.new"

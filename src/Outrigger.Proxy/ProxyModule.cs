@@ -12,6 +12,7 @@ using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Forwarding;
 using Outrigger.Proxy.Health;
 using Outrigger.Proxy.Listener;
+using Outrigger.Proxy.Metrics;
 using Outrigger.Proxy.Policies;
 using Outrigger.Proxy.Routing;
 
@@ -52,6 +53,7 @@ internal sealed partial class ProxyModule : IModule
         {
             var cluster = new ClusterState(options, time, _logger);
             _clusters[options.Name] = cluster;
+            ProxyMetrics.Track(cluster);
             _watchers.Add(WatchAsync(cluster, CreateDiscovery(options), _stop.Token));
             if (options.HealthCheck.Enabled)
             {
@@ -115,6 +117,7 @@ internal sealed partial class ProxyModule : IModule
 
         foreach (var cluster in _clusters.Values)
         {
+            ProxyMetrics.Untrack(cluster);
             cluster.Dispose();
         }
 

@@ -16,7 +16,7 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
     public async Task InvokeAsync(HttpContext context)
     {
         var start = time.GetTimestamp();
-        ProxyMetrics.ActiveRequests.Add(1);
+        ProxyMetrics.RequestStarted();
         try
         {
             var route = routes.Match(context.Request, out var values);
@@ -34,7 +34,7 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
         }
         finally
         {
-            ProxyMetrics.ActiveRequests.Add(-1);
+            ProxyMetrics.RequestFinished();
         }
     }
 
@@ -50,9 +50,7 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
             return StatusCodes.Status503ServiceUnavailable;
         }
 
-        var tag = ProxyMetrics.ClusterTag(cluster.Name);
         endpoint.BeginRequest();
-        ProxyMetrics.UpstreamActive.Add(1, tag);
         ForwardResult result;
         try
         {
@@ -67,7 +65,6 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
         finally
         {
             endpoint.EndRequest();
-            ProxyMetrics.UpstreamActive.Add(-1, tag);
         }
 
         RecordAttempt(cluster, endpoint, result, time.GetElapsedTime(start).TotalSeconds);

@@ -1,5 +1,7 @@
 using Outrigger.Core.Hosting;
+using Outrigger.Gateway;
 using Outrigger.Proxy;
+using Outrigger.Workflows.Hosting;
 
 namespace Outrigger;
 
@@ -9,5 +11,7 @@ internal static class Modules
     public static IReadOnlyList<IModuleDefinition> All { get; } =
     [
         new ProxyModuleDefinition(),
+        new GatewayModuleDefinition(),
+        new WorkflowsModuleDefinition(),
     ];
 }

@@ -7,6 +7,7 @@ var root = new RootCommand("Outrigger: a sidecar for proxying, transactions, pip
     GenerateConfigCommand.Create(),
     ValidateCommand.Create(),
     VersionCommand.Create(),
+    OrchestratorCommandLine.Create(),
 };
 
 // Signals are handled by the start command itself (first: drain, second: exit at once).

@@ -164,9 +164,12 @@ public sealed class FeatureTests
 
         (await client.GetAsync("/status/200")).Dispose();
         (await client.GetAsync("/status/503")).Dispose();
+        listener.RecordObservableInstruments();
 
         lock (seen)
         {
+            Assert.Contains(("upstream_endpoints", 1L, null), seen);
+            Assert.Contains(("upstream_rq_active", 0L, null), seen);
             Assert.Equal(2, seen.Count(s => s.Name == "proxy_requests_total"));
             Assert.Contains(("proxy_requests_successful_total", 1L, "2xx"), seen);
             Assert.Contains(("proxy_requests_failed_total", 1L, "5xx"), seen);

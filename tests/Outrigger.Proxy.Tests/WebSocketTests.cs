@@ -38,6 +38,26 @@ public sealed class WebSocketTests
     }
 
     [Fact]
+    public async Task WebSocket_OverHttp2ExtendedConnect_TunnelledToHttp11Upstream()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync(Http2Tests.Service(upstream));
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{proxy.Port}/ws"), invoker, CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes("over h2"), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        var buffer = new byte[1024];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+
+        Assert.Equal("over h2", Encoding.UTF8.GetString(buffer, 0, result.Count));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        Assert.Equal(WebSocketState.Closed, socket.State);
+    }
+
+    [Fact]
     public async Task WebSocket_UpstreamRefusesUpgrade_ClientGetsUpstreamStatus()
     {
         await using var upstream = await TestUpstream.StartAsync("a");

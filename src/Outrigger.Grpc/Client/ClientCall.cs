@@ -31,6 +31,9 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
     private PipeReader? _reader;
     private string? _responseEncoding;
     private Status? _status;
+
+    // Why the HTTP request failed to start (connection refused, TLS, …), kept so callers can tell "never sent" apart.
+    private Exception? _startFailure;
     private Metadata? _trailers;
     private bool _deadlineExceeded;
     private bool _disposed;
@@ -295,6 +298,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
         catch (Exception ex)
         {
             var status = StatusFromException(ex);
+            _startFailure = ex;
             Finish(status, null);
         }
     }
@@ -393,7 +397,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
     }
 
     private RpcException CreateException(Status status, Exception? inner = null) =>
-        new(status, _trailers ?? Metadata.Empty, inner);
+        new(status, _trailers ?? Metadata.Empty, inner ?? _startFailure);
 
     private Status StatusFromException(Exception ex)
     {

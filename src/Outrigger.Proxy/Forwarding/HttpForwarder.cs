@@ -39,17 +39,25 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
     /// </summary>
     public async Task<UpstreamExchange> SendAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, HttpContent? body, CancellationToken token)
     {
-        var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
-        var upgrade = upgradeFeature is { IsUpgradableRequest: true };
+        var connectFeature = context.Features.Get<IHttpExtendedConnectFeature>();
+
+        // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) goes upstream as an HTTP/1.1 upgrade.
+        var h2WebSocket = connectFeature is { IsExtendedConnect: true } && string.Equals(connectFeature.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
+        var upgrade = h2WebSocket || context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true };
         var message = CreateMessage(context, route, endpoint, routeValues, upgrade, body);
+        if (h2WebSocket)
+        {
+            AsWebSocketUpgrade(message);
+        }
+
         try
         {
             var response = await endpoint.Invoker.SendAsync(message, token).ConfigureAwait(false);
-            return new UpstreamExchange(message, response, null, upgrade ? upgradeFeature : null);
+            return new UpstreamExchange(message, response, null, upgrade, h2WebSocket);
         }
         catch (Exception e)
         {
-            return new UpstreamExchange(message, null, e, null);
+            return new UpstreamExchange(message, null, e, upgrade, h2WebSocket);
         }
     }
 
@@ -81,9 +89,12 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
     public async Task<ForwardResult> RespondAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, UpstreamExchange exchange, CancellationToken token)
     {
         var response = exchange.Response!;
-        if (exchange.Upgrade is { } upgradeFeature && response.StatusCode == HttpStatusCode.SwitchingProtocols)
+        if (exchange.Upgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
         {
-            return await TunnelAsync(context, route, upgradeFeature, response, token).ConfigureAwait(false);
+            Func<Task<Stream>> accept = exchange.H2WebSocket
+                ? () => context.Features.Get<IHttpExtendedConnectFeature>()!.AcceptAsync().AsTask()
+                : context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync;
+            return await TunnelAsync(context, route, exchange.H2WebSocket, accept, response, token).ConfigureAwait(false);
         }
 
         context.Response.StatusCode = (int)response.StatusCode;
@@ -239,9 +250,26 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
         }
     }
 
-    private async Task<ForwardResult> TunnelAsync(HttpContext context, CompiledRoute route, IHttpUpgradeFeature upgrade, HttpResponseMessage response, CancellationToken token)
+    private static void AsWebSocketUpgrade(HttpRequestMessage message)
     {
-        ResponseHeaders.Copy(response, context.Response, upgrade: true, options.Via, route.Options.Transforms);
+        message.Method = HttpMethod.Get;
+        message.Headers.TryAddWithoutValidation("Upgrade", "websocket");
+        if (!message.Headers.Contains("Sec-WebSocket-Key"))
+        {
+            message.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        }
+    }
+
+    private async Task<ForwardResult> TunnelAsync(HttpContext context, CompiledRoute route, bool h2WebSocket, Func<Task<Stream>> accept, HttpResponseMessage response, CancellationToken token)
+    {
+        ResponseHeaders.Copy(response, context.Response, upgrade: !h2WebSocket, options.Via, route.Options.Transforms);
+        if (h2WebSocket)
+        {
+            // An HTTP/2 client accepts with 200 and needs no handshake key.
+            context.Response.Headers.Remove("Sec-WebSocket-Accept");
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+
         Stream upstream;
         try
         {
@@ -255,7 +283,7 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
 
         await using (upstream.ConfigureAwait(false))
         {
-            var client = await upgrade.UpgradeAsync().ConfigureAwait(false);
+            var client = await accept().ConfigureAwait(false);
             await using (client.ConfigureAwait(false))
             {
                 var clean = await UpgradeTunnel.RunAsync(client, upstream, context.RequestAborted).ConfigureAwait(false);

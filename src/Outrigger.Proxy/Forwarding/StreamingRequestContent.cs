@@ -13,15 +13,11 @@ internal sealed class StreamingRequestContent(PipeReader source) : HttpContent
     /// <summary>Set when reading the client's body failed (bad framing, too large, too slow, client gone).</summary>
     public Exception? ClientError { get; private set; }
 
-    /// <summary>Whether the upstream handler started sending the body (it does not when the upstream answered first).</summary>
-    public bool Started { get; private set; }
-
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
-        Started = true;
         var pending = source.ReadAsync(cancellationToken);
         while (true)
         {

@@ -101,10 +101,17 @@ internal sealed partial class ResilientForwarder
         var route = exchange.Route;
         if (outcome.Exception is { } exception)
         {
-            // Only cancellation escapes the pipeline: the client left, or the overall timeout fired during a backoff.
+            // Cancellation escapes the pipeline when the client left or the overall timeout fired during a backoff.
             if (context.RequestAborted.IsCancellationRequested)
             {
                 return StatusCodes.Status499ClientClosedRequest;
+            }
+
+            if (exception is not OperationCanceledException)
+            {
+                Log.Unexpected(_logger, exception, route.Name);
+                await HttpForwarder.WriteErrorAsync(context, StatusCodes.Status502BadGateway, "proxy error").ConfigureAwait(false);
+                return StatusCodes.Status502BadGateway;
             }
 
             Log.GaveUp(_logger, exception, route.Name, exchange.Attempts);
@@ -204,5 +211,8 @@ internal sealed partial class ResilientForwarder
     {
         [LoggerMessage(1, LogLevel.Warning, "Route {Route}: overall timeout after {Attempts} attempts")]
         public static partial void GaveUp(ILogger logger, Exception exception, string route, int attempts);
+
+        [LoggerMessage(2, LogLevel.Error, "Route {Route}: forwarding failed unexpectedly")]
+        public static partial void Unexpected(ILogger logger, Exception exception, string route);
     }
 }

@@ -98,6 +98,32 @@ internal sealed class SidecarConfiguration
         return new SidecarConfiguration(host, telemetry, enabled, disabled, outline, warnings);
     }
 
+    /// <summary>
+    /// Reads the configuration of a role other than the sidecar (<c>orchestrator</c>, <c>router</c>, …): the role's own
+    /// sections through <paramref name="read"/>, plus <c>telemetry</c>. The sidecar's sections may be in the same file
+    /// and are passed over; anything else is an unknown key.
+    /// </summary>
+    public static (T Options, TelemetryOptions Telemetry) LoadRole<T>(string? path, IReadOnlyDictionary<string, string> environment, IReadOnlyList<IModuleDefinition> modules, Func<ConfigReader, T> read)
+    {
+        var root = path is null ? new ConfigMapping(ConfigSource.Default) : YamlConfigParser.Parse(ReadFile(path), path);
+        EnvironmentVariables.Apply(root, environment, new HashSet<string>(StringComparer.Ordinal));
+        var session = new ConfigReadSession();
+        var reader = session.Root(root, new ConfigOutline());
+        var options = read(reader);
+        var telemetry = TelemetryOptions.Read(reader);
+        foreach (var key in SidecarSections(modules))
+        {
+            reader.Skip(key);
+        }
+
+        session.ReportUnknownKeys();
+        session.ThrowIfErrors();
+        return (options, telemetry);
+    }
+
+    private static IEnumerable<string> SidecarSections(IReadOnlyList<IModuleDefinition> modules) =>
+        new[] { "admin", "shutdown", "data_dir" }.Concat(PlannedSections).Concat(modules.SelectMany(m => m.ExtraSections.Prepend(m.Name)));
+
     /// <summary>The complete, commented YAML of every key and its default.</summary>
     public static string GenerateDefaults(IReadOnlyList<IModuleDefinition> modules)
     {
