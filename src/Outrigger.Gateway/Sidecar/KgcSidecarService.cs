@@ -134,6 +134,7 @@ internal sealed class KgcSidecarService(
         BrokenCircuitException broken => new RpcException(new Status(StatusCode.Unavailable, broken.Message)),
         ObjectDisposedException => new RpcException(new Status(StatusCode.Unavailable, "the gateway is shutting down")),
         OperationCanceledException when caller.IsCancellationRequested => new RpcException(Status.DefaultCancelled),
+        OperationCanceledException => new RpcException(new Status(StatusCode.Unavailable, "the gateway stopped before the orchestrator answered")),
         _ => new RpcException(new Status(StatusCode.Internal, exception.Message)),
     };
 }

@@ -5,7 +5,7 @@ using static Outrigger.Gateway.Tests.Acceptance.PythonKgcClient;
 
 namespace Outrigger.Gateway.Tests.Acceptance;
 
-/// <summary>Retries, idempotency and the breaker against a controllable orchestrator (fast retries, 1.5 s break).</summary>
+/// <summary>Retries, idempotency and the breaker against a controllable orchestrator (fast retries, short breaks).</summary>
 public sealed class FaultAcceptanceTests
 {
     [Fact]
@@ -30,7 +30,9 @@ public sealed class FaultAcceptanceTests
     [Fact]
     public async Task Breaker_FiveConsecutiveFailures_OpenIt_CallsFailFast_ThenOneProbeAfterTheBreakClosesIt()
     {
-        await using var harness = await GatewayHarness.StartAsync(GatewayHarness.FastOptions(batchTimeoutMs: 10));
+        // The break is long enough for the fail-fast checks below to finish inside it on a busy machine.
+        var breakDuration = TimeSpan.FromSeconds(6);
+        await using var harness = await GatewayHarness.StartAsync(GatewayHarness.FastOptions(batchTimeoutMs: 10, breakMs: (int)breakDuration.TotalMilliseconds));
         using var metrics = new MetricRecorder(harness.Gateway.Telemetry.Meter);
         harness.Faults.Down = true;
 
@@ -43,6 +45,7 @@ public sealed class FaultAcceptanceTests
 
         // The fifth consecutive failure opens it; the retry after it is refused by the breaker.
         var second = Assert.Single(await RunAsync(harness.Target, [Transaction((2, 2, 2))]));
+        var opened = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal("UNAVAILABLE", second.Code);
         Assert.Contains("circuit breaker", second.Details, StringComparison.Ordinal);
         Assert.Equal(5, harness.Faults.SubmitBatchCalls);
@@ -63,7 +66,8 @@ public sealed class FaultAcceptanceTests
 
         // After the break one probe goes through; its success closes the breaker.
         harness.Faults.Down = false;
-        await Task.Delay(1600);
+        Assert.True(opened.Elapsed < breakDuration, $"the fail-fast checks took {opened.Elapsed}, longer than the break");
+        await Task.Delay(breakDuration - opened.Elapsed + TimeSpan.FromMilliseconds(200));
         var probe = Assert.Single(await RunAsync(harness.Target, [Transaction((4, 4, 4))]));
         Assert.Equal("OK", probe.Code);
         Assert.Equal(6, harness.Faults.SubmitBatchCalls);

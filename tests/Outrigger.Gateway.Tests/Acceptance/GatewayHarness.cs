@@ -36,15 +36,15 @@ internal sealed class GatewayHarness : IAsyncDisposable
     /// <summary>host:port of the real orchestrator (bypassing the gateway and the faults).</summary>
     public string OrchestratorTarget => $"127.0.0.1:{Orchestrator.EndPoints[0].Port}";
 
-    /// <summary>Fast retries and a short break by default, so fault tests run in real time quickly.</summary>
-    public static GatewayOptions FastOptions(int batchTimeoutMs = 100) => new()
+    /// <summary>Fast retries (10 ms base) and a short break, so fault tests run in real time quickly.</summary>
+    public static GatewayOptions FastOptions(int batchTimeoutMs = 100, int breakMs = 1500) => new()
     {
         ListenAddress = "127.0.0.1:0",
         BatchTimeout = TimeSpan.FromMilliseconds(batchTimeoutMs),
         Resilience = new UpstreamPipelineOptions
         {
             Retry = new RetrySchedule { BaseDelay = TimeSpan.FromMilliseconds(10) },
-            CircuitBreaker = new CircuitBreakerOptions { BreakDuration = TimeSpan.FromMilliseconds(1500) },
+            CircuitBreaker = new CircuitBreakerOptions { BreakDuration = TimeSpan.FromMilliseconds(breakMs) },
         },
     };
 
