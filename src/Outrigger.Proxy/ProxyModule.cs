@@ -13,6 +13,7 @@ using Outrigger.Proxy.Forwarding;
 using Outrigger.Proxy.Health;
 using Outrigger.Proxy.Listener;
 using Outrigger.Proxy.Metrics;
+using Outrigger.Proxy.Policies;
 using Outrigger.Proxy.Routing;
 
 namespace Outrigger.Proxy;
@@ -61,7 +62,9 @@ internal sealed partial class ProxyModule : IModule
         }
 
         _routes = new RouteTable(_options.Routes, _clusters);
-        var handler = new ProxyRequestHandler(_routes, new HttpForwarder(_options.Forwarding, time, _logger), time, _logger);
+        var forwarder = new HttpForwarder(_options.Forwarding, time, _logger);
+        RoutePolicyBuilder.Attach(_routes, forwarder, time, _logger);
+        var handler = new ProxyRequestHandler(_routes, forwarder, time, _logger);
         var listener = _options.Listener;
         var certificate = listener.Tls is { } tls ? X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile) : null;
         var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, l => ConfigureListener(l, certificate));

@@ -6,7 +6,7 @@ namespace Outrigger.Proxy;
 
 /// <summary>
 /// The <c>proxy</c> module: an L7 reverse proxy (spec 002). Owns the spec's top-level sections <c>server</c>,
-/// <c>upstream</c>, <c>load_balancing</c> and <c>circuit_breaker</c> as well as its own <c>proxy:</c> section.
+/// <c>upstream</c>, <c>load_balancing</c>, <c>circuit_breaker</c>, <c>retry</c> and <c>security</c> as well as its own <c>proxy:</c> section.
 /// </summary>
 public sealed class ProxyModuleDefinition : IModuleDefinition
 {
@@ -14,7 +14,7 @@ public sealed class ProxyModuleDefinition : IModuleDefinition
 
     public bool EnabledByDefault => true;
 
-    public IReadOnlyList<string> ExtraSections { get; } = ["server", "upstream", "load_balancing", "circuit_breaker"];
+    public IReadOnlyList<string> ExtraSections { get; } = ["server", "upstream", "load_balancing", "circuit_breaker", "retry", "security"];
 
     public object ReadOptions(ConfigReader root) => ProxyOptionsReader.Read(root);
 

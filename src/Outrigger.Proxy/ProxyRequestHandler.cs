@@ -27,7 +27,9 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
                 return;
             }
 
-            var status = await ForwardAsync(context, route, values, start).ConfigureAwait(false);
+            var status = route.Policy is { } policy
+                ? await policy.InvokeAsync(context, route, values, this, start).ConfigureAwait(false)
+                : await ForwardAsync(context, route, values, start).ConfigureAwait(false);
             ProxyMetrics.RecordRequest(route.Name, route.Cluster.Name, status, time.GetElapsedTime(start).TotalSeconds);
         }
         finally
@@ -36,7 +38,8 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
         }
     }
 
-    private async Task<int> ForwardAsync(HttpContext context, CompiledRoute route, string[] values, long start)
+    /// <summary>Forwards once to an endpoint the cluster picks (the path of routes without retries or breaker).</summary>
+    internal async Task<int> ForwardAsync(HttpContext context, CompiledRoute route, string[] values, long start)
     {
         var cluster = route.Cluster;
         var endpoint = cluster.Pick(context);
@@ -47,7 +50,6 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
             return StatusCodes.Status503ServiceUnavailable;
         }
 
-        var tag = ProxyMetrics.ClusterTag(cluster.Name);
         endpoint.BeginRequest();
         ForwardResult result;
         try
@@ -65,20 +67,26 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
             endpoint.EndRequest();
         }
 
-        if (result.Error != ForwarderError.ClientAborted)
-        {
-            ProxyMetrics.RecordUpstream(cluster.Name, result.StatusCode);
-            if (result.Error == ForwarderError.Timeout)
-            {
-                ProxyMetrics.UpstreamTimeouts.Add(1, tag);
-            }
+        RecordAttempt(cluster, endpoint, result, time.GetElapsedTime(start).TotalSeconds);
+        return result.StatusCode;
+    }
 
-            var seconds = time.GetElapsedTime(start).TotalSeconds;
-            endpoint.Latency.Observe(result.IsGatewayFailure ? Math.Max(seconds, FailurePenaltySeconds) : seconds);
-            cluster.ReportOutcome(endpoint, result);
+    /// <summary>Feeds one finished upstream attempt to metrics, the endpoint's latency average and passive health.</summary>
+    internal static void RecordAttempt(ClusterState cluster, EndpointState endpoint, ForwardResult result, double seconds)
+    {
+        if (result.Error == ForwarderError.ClientAborted)
+        {
+            return;
         }
 
-        return result.StatusCode;
+        ProxyMetrics.RecordUpstream(cluster.Name, result.StatusCode);
+        if (result.Error == ForwarderError.Timeout)
+        {
+            ProxyMetrics.UpstreamTimeouts.Add(1, ProxyMetrics.ClusterTag(cluster.Name));
+        }
+
+        endpoint.Latency.Observe(result.IsGatewayFailure ? Math.Max(seconds, FailurePenaltySeconds) : seconds);
+        cluster.ReportOutcome(endpoint, result);
     }
 
     private Task NoRouteAsync(HttpContext context)

@@ -36,6 +36,7 @@ internal static class ProxyAdmin
                 ["discovery"] = cluster.Options.Dns is { } dns ? $"dns:{dns.Name}:{dns.Port}" : "static",
                 ["health_check"] = cluster.Options.HealthCheck.Enabled ? cluster.Options.HealthCheck.Path : null,
                 ["available"] = available.Length,
+                ["circuit_breaker"] = Resilience.BreakerEvents.ToJson(cluster.Breaker),
                 ["endpoints"] = endpoints,
             };
         }

@@ -6,6 +6,7 @@ using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Forwarding;
 using Outrigger.Proxy.Health;
 using Outrigger.Proxy.LoadBalancing;
+using Outrigger.Proxy.Resilience;
 
 namespace Outrigger.Proxy.Clusters;
 
@@ -26,6 +27,7 @@ internal sealed class ClusterState : IDisposable
         Time = time;
         Balancer = LoadBalancers.Create(options.LoadBalancing);
         Outliers = new OutlierDetector(this, options.OutlierDetection, time, logger ?? NullLogger.Instance);
+        Breaker = options.Breaker.Enabled ? BreakerEvents.Create(options.Name, options.Breaker, time, logger ?? NullLogger.Instance) : null;
         _createEndpoint = createEndpoint ?? (e => new EndpointState(e, options.Tls is not null, EndpointClientFactory.Create(options, e), new LatencyEwma(time, options.LoadBalancing.EwmaDecay)));
     }
 
@@ -38,6 +40,12 @@ internal sealed class ClusterState : IDisposable
     public ILoadBalancer Balancer { get; }
 
     public OutlierDetector Outliers { get; }
+
+    /// <summary>The cluster's circuit breaker; null when disabled.</summary>
+    public CircuitBreaker? Breaker { get; }
+
+    /// <summary>Limits retries in flight to this cluster.</summary>
+    public RetryBudget RetryBudget { get; } = new();
 
     /// <summary>Every endpoint, available or not.</summary>
     public EndpointState[] All => Volatile.Read(ref _all);
@@ -132,6 +140,7 @@ internal sealed class ClusterState : IDisposable
     public void Dispose()
     {
         Outliers.Dispose();
+        BreakerEvents.Release(Breaker);
         lock (_lock)
         {
             foreach (var endpoint in _all)

@@ -14,7 +14,14 @@ internal sealed record ClusterOptions(
     LoadBalancingOptions LoadBalancing,
     HealthCheckOptions HealthCheck,
     OutlierDetectionOptions OutlierDetection,
-    bool ImplicitRoute);
+    bool ImplicitRoute)
+{
+    /// <summary>The cluster's circuit breaker (its own <c>circuit_breaker</c>, or the top-level one).</summary>
+    public Resilience.CircuitBreakerOptions Breaker { get; init; } = Resilience.CircuitBreakerOptions.Default;
+
+    /// <summary>Retries of the cluster's routes (its own <c>retry</c>, or the top-level one); a route may override it.</summary>
+    public Resilience.RetryOptions Retry { get; init; } = Resilience.RetryOptions.Default;
+}
 
 internal enum UpstreamProtocol
 {

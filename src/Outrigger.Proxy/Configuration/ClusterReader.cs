@@ -1,6 +1,7 @@
 using Outrigger.Core;
 using Outrigger.Core.Configuration;
 using Outrigger.Discovery;
+using Outrigger.Proxy.Resilience;
 
 namespace Outrigger.Proxy.Configuration;
 
@@ -10,7 +11,12 @@ internal static class ClusterReader
     private static readonly string[] Algorithms = ["round_robin", "least_connections", "weighted_round_robin", "consistent_hash", "maglev", "peak_ewma", "random"];
 
     /// <summary>Cluster defaults taken from the top-level <c>load_balancing</c> and <c>server</c> sections.</summary>
-    internal sealed record Defaults(LoadBalancingOptions LoadBalancing, TimeSpan ConnectTimeout, TimeSpan RequestTimeout);
+    internal sealed record Defaults(LoadBalancingOptions LoadBalancing, TimeSpan ConnectTimeout, TimeSpan RequestTimeout)
+    {
+        public Resilience.CircuitBreakerOptions Breaker { get; init; } = Resilience.CircuitBreakerOptions.Default;
+
+        public Resilience.RetryOptions Retry { get; init; } = Resilience.RetryOptions.Default;
+    }
 
     public static Defaults ReadDefaults(ConfigReader root, ConfigReader server)
     {
@@ -19,7 +25,11 @@ internal static class ClusterReader
         var connect = TimeSpan.FromMilliseconds(server.Long("connection_timeout_ms", 5_000, "Default upstream connect timeout of every cluster (spec 002).", 1));
         var request = TimeSpan.FromMilliseconds(server.Long("request_timeout_ms", 30_000, "Default time every cluster waits for upstream response headers (spec 002); 0 disables.", 0));
 
-        return new Defaults(lb, connect, request);
+        return new Defaults(lb, connect, request)
+        {
+            Breaker = ResilienceReader.ReadBreaker(root.Section("circuit_breaker", "Spec 002 circuit breaker: defaults for every cluster (a cluster's own circuit_breaker overrides them)."), CircuitBreakerOptions.Default),
+            Retry = ResilienceReader.ReadRetry(root.Section("retry", "Retry policy: defaults for every cluster and route (a cluster's or route's own retry overrides them)."), RetryOptions.Default),
+        };
     }
 
     public static ClusterOptions Read(ConfigReader cluster, string name, Defaults defaults, bool implicitRoute)
@@ -62,7 +72,11 @@ internal static class ClusterReader
             cluster.Error("", $"cluster '{name}' has no endpoints (set endpoints or discovery)");
         }
 
-        return new ClusterOptions(name, endpoints, dns, protocol, tls, pool, requestTimeout, lb, health, outliers, implicitRoute);
+        return new ClusterOptions(name, endpoints, dns, protocol, tls, pool, requestTimeout, lb, health, outliers, implicitRoute)
+        {
+            Breaker = ResilienceReader.ReadBreaker(cluster.Section("circuit_breaker", "This cluster's circuit breaker; unset keys come from the top-level circuit_breaker."), defaults.Breaker),
+            Retry = ResilienceReader.ReadRetry(cluster.Section("retry", "Retries to this cluster; unset keys come from the top-level retry."), defaults.Retry),
+        };
     }
 
     private static DiscoveredEndpoint ReadEndpoint(ConfigReader endpoint)

@@ -9,7 +9,7 @@ internal sealed record ProxyOptions(
     ForwardingOptions Forwarding,
     IReadOnlyList<RouteOptions> Routes,
     IReadOnlyList<ClusterOptions> Clusters,
-    CircuitBreakerOptions CircuitBreaker);
+    Resilience.CircuitBreakerOptions CircuitBreaker);
 
 /// <summary>The downstream listener.</summary>
 internal sealed record ListenerOptions(string Address, HttpProtocols Protocols, TlsListenerOptions? Tls);
@@ -31,6 +31,3 @@ internal sealed record LimitsOptions(
 
 /// <summary>What the forwarder adds to or keeps from the client's request.</summary>
 internal sealed record ForwardingOptions(bool XForwarded, bool Via, string RequestIdHeader, bool PreserveHost);
-
-/// <summary>Spec 002's circuit_breaker section, read now so the spec's example validates; enforced by the resilience part.</summary>
-internal sealed record CircuitBreakerOptions(bool Enabled, int FailureThreshold, TimeSpan RecoveryTimeout, int HalfOpenMaxCalls);

@@ -41,8 +41,7 @@ internal static class ProxyOptionsReader
         }
 
         var routes = RouteReader.ReadAll(proxy, clusters);
-        var breaker = ReadCircuitBreaker(root.Section("circuit_breaker", "Spec 002 circuit breaker defaults (enforced by the proxy's resilience part)."));
-        return new ProxyOptions(listener, limits, forwarding, routes, clusters, breaker);
+        return new ProxyOptions(listener, limits, forwarding, routes, clusters, defaults.Breaker);
     }
 
     private static ListenerOptions ReadListener(ConfigReader proxy, ConfigReader server)
@@ -126,10 +125,4 @@ internal static class ProxyOptionsReader
         forwarding.Bool("via", true, "Add a Via header to requests and responses (RFC 9110 §7.6.3)."),
         forwarding.String("request_id_header", "x-request-id", "Header carrying the request id: kept when the client sent one, generated otherwise. Empty disables."),
         forwarding.Bool("preserve_host", false, "Send the client's Host to the upstream instead of the endpoint's address (the original is always in X-Forwarded-Host)."));
-
-    private static CircuitBreakerOptions ReadCircuitBreaker(ConfigReader breaker) => new(
-        breaker.Bool("enabled", false, "Enable the circuit breaker."),
-        breaker.Int("failure_threshold", 5, "Consecutive failures that open the breaker.", 1),
-        TimeSpan.FromMilliseconds(breaker.Long("recovery_timeout_ms", 60_000, "Time the breaker stays open before letting a probe through.", 1)),
-        breaker.Int("half_open_max_calls", 1, "Calls let through while half-open.", 1));
 }

@@ -1,7 +1,11 @@
 namespace Outrigger.Proxy.Configuration;
 
 /// <summary>One route: conditions on the request, the cluster it goes to and how it is transformed on the way.</summary>
-internal sealed record RouteOptions(string Name, RouteMatchOptions Match, string Cluster, RouteTransformOptions Transforms, TimeSpan? Timeout);
+internal sealed record RouteOptions(string Name, RouteMatchOptions Match, string Cluster, RouteTransformOptions Transforms, TimeSpan? Timeout)
+{
+    /// <summary>The route's retries (its own <c>retry</c> over its cluster's); null takes the cluster's.</summary>
+    public Resilience.RetryOptions? Retry { get; init; }
+}
 
 /// <summary>Every condition set must hold. Unset conditions match anything.</summary>
 internal sealed record RouteMatchOptions(

@@ -20,62 +20,103 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
 
     public async Task<ForwardResult> ForwardAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues)
     {
-        var upgradeFeature = context.Features.Get<IHttpUpgradeFeature>();
+        using var cts = route.Timeout > TimeSpan.Zero ? new CancellationTokenSource(route.Timeout, time) : new CancellationTokenSource();
+        using var abort = context.RequestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cts);
+        using var exchange = await SendAsync(context, route, endpoint, routeValues, body: null, cts.Token).ConfigureAwait(false);
+        if (exchange.Response is null)
+        {
+            var error = Classify(context, exchange, cts.IsCancellationRequested);
+            return await WriteFailureAsync(context, route, endpoint, exchange, error, route.Timeout).ConfigureAwait(false);
+        }
+
+        cts.CancelAfter(Timeout.InfiniteTimeSpan);
+        return await RespondAsync(context, route, endpoint, exchange, cts.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the request to <paramref name="endpoint"/> and waits for response headers; nothing is written to the client.
+    /// <paramref name="body"/> replaces the streamed client body (a buffered copy, for retries).
+    /// </summary>
+    public async Task<UpstreamExchange> SendAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, HttpContent? body, CancellationToken token)
+    {
         var connectFeature = context.Features.Get<IHttpExtendedConnectFeature>();
 
         // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) goes upstream as an HTTP/1.1 upgrade.
         var h2WebSocket = connectFeature is { IsExtendedConnect: true } && string.Equals(connectFeature.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
-        var upgrade = h2WebSocket || upgradeFeature is { IsUpgradableRequest: true };
-        using var message = CreateMessage(context, route, endpoint, routeValues, upgrade);
+        var upgrade = h2WebSocket || context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true };
+        var message = CreateMessage(context, route, endpoint, routeValues, upgrade, body);
         if (h2WebSocket)
         {
             AsWebSocketUpgrade(message);
         }
 
-        var content = message.Content as StreamingRequestContent;
-        using var cts = route.Timeout > TimeSpan.Zero ? new CancellationTokenSource(route.Timeout, time) : new CancellationTokenSource();
-        using var abort = context.RequestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cts);
-
-        HttpResponseMessage response;
         try
         {
-            response = await endpoint.Invoker.SendAsync(message, cts.Token).ConfigureAwait(false);
+            var response = await endpoint.Invoker.SendAsync(message, token).ConfigureAwait(false);
+            return new UpstreamExchange(message, response, null, upgrade, h2WebSocket);
         }
         catch (Exception e)
         {
-            return await FailBeforeResponseAsync(context, route, endpoint, e, content, cts).ConfigureAwait(false);
-        }
-
-        using (response)
-        {
-            cts.CancelAfter(Timeout.InfiniteTimeSpan);
-            if (upgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
-            {
-                Func<Task<Stream>> accept = h2WebSocket ? () => connectFeature!.AcceptAsync().AsTask() : upgradeFeature!.UpgradeAsync;
-                return await TunnelAsync(context, route, h2WebSocket, accept, response, cts.Token).ConfigureAwait(false);
-            }
-
-            context.Response.StatusCode = (int)response.StatusCode;
-            ResponseHeaders.Copy(response, context.Response, upgrade: false, options.Via, route.Options.Transforms);
-            var error = await CopyResponseBodyAsync(context, response, cts.Token).ConfigureAwait(false);
-            if (error == ForwarderError.None)
-            {
-                ResponseHeaders.CopyTrailers(response, context.Response);
-                return new ForwardResult((int)response.StatusCode, ForwarderError.None);
-            }
-
-            if (error == ForwarderError.ResponseBodyUpstream)
-            {
-                Log.ResponseBodyFailed(logger, endpoint.Authority, route.Cluster.Name);
-                context.Abort();
-                return new ForwardResult(StatusCodes.Status502BadGateway, error);
-            }
-
-            return new ForwardResult(StatusCodes.Status499ClientClosedRequest, error);
+            return new UpstreamExchange(message, null, e, upgrade, h2WebSocket);
         }
     }
 
-    private HttpRequestMessage CreateMessage(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, bool upgrade)
+    /// <summary>What went wrong when <see cref="SendAsync"/> got no response; <paramref name="deadlineExpired"/> says whether the caller's timeout fired.</summary>
+    public static ForwarderError Classify(HttpContext context, UpstreamExchange exchange, bool deadlineExpired)
+    {
+        var e = exchange.Failure!;
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return ForwarderError.ClientAborted;
+        }
+
+        if (exchange.StreamingBody?.ClientError is not null)
+        {
+            return ForwarderError.RequestBodyClient;
+        }
+
+        if (e is OperationCanceledException && deadlineExpired)
+        {
+            return ForwarderError.Timeout;
+        }
+
+        var connect = e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
+            || e is HttpRequestException { InnerException: TimeoutException } || (e is OperationCanceledException && e.InnerException is TimeoutException);
+        return connect ? ForwarderError.ConnectFailed : ForwarderError.NoResponse;
+    }
+
+    /// <summary>Streams the upstream's response (headers, body, trailers, or a 101 tunnel) to the client.</summary>
+    public async Task<ForwardResult> RespondAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, UpstreamExchange exchange, CancellationToken token)
+    {
+        var response = exchange.Response!;
+        if (exchange.Upgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
+        {
+            Func<Task<Stream>> accept = exchange.H2WebSocket
+                ? () => context.Features.Get<IHttpExtendedConnectFeature>()!.AcceptAsync().AsTask()
+                : context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync;
+            return await TunnelAsync(context, route, exchange.H2WebSocket, accept, response, token).ConfigureAwait(false);
+        }
+
+        context.Response.StatusCode = (int)response.StatusCode;
+        ResponseHeaders.Copy(response, context.Response, upgrade: false, options.Via, route.Options.Transforms);
+        var error = await CopyResponseBodyAsync(context, response, token).ConfigureAwait(false);
+        if (error == ForwarderError.None)
+        {
+            ResponseHeaders.CopyTrailers(response, context.Response);
+            return new ForwardResult((int)response.StatusCode, ForwarderError.None);
+        }
+
+        if (error == ForwarderError.ResponseBodyUpstream)
+        {
+            Log.ResponseBodyFailed(logger, endpoint.Authority, route.Cluster.Name);
+            context.Abort();
+            return new ForwardResult(StatusCodes.Status502BadGateway, error);
+        }
+
+        return new ForwardResult(StatusCodes.Status499ClientClosedRequest, error);
+    }
+
+    private HttpRequestMessage CreateMessage(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, bool upgrade, HttpContent? body)
     {
         var request = context.Request;
         var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri(endpoint.BaseUrl + PathAndQuery(context, route, routeValues), UriKind.Absolute));
@@ -90,7 +131,11 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
             message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
         }
 
-        if (!upgrade && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        if (body is not null)
+        {
+            message.Content = body;
+        }
+        else if (!upgrade && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
             message.Content = new StreamingRequestContent(request.BodyReader);
         }
@@ -111,35 +156,31 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
         return new PathString(path).ToUriComponent() + request.QueryString.ToUriComponent();
     }
 
-    private async Task<ForwardResult> FailBeforeResponseAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, Exception e, StreamingRequestContent? content, CancellationTokenSource cts)
+    /// <summary>Logs a failure classified by <see cref="Classify"/> and answers the client with the matching status.</summary>
+    public async Task<ForwardResult> WriteFailureAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, UpstreamExchange exchange, ForwarderError error, TimeSpan timeout)
     {
-        if (context.RequestAborted.IsCancellationRequested)
-        {
-            Log.ClientAborted(logger, route.Name, endpoint.Authority);
-            return new ForwardResult(StatusCodes.Status499ClientClosedRequest, ForwarderError.ClientAborted);
-        }
-
-        if (content?.ClientError is { } clientError)
-        {
-            var status = clientError is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
-            await WriteErrorAsync(context, status, $"bad request body: {clientError.Message}").ConfigureAwait(false);
-            return new ForwardResult(status, ForwarderError.RequestBodyClient);
-        }
-
         var cluster = route.Cluster.Name;
-        if (e is OperationCanceledException && cts.IsCancellationRequested)
+        switch (error)
         {
-            Log.Timeout(logger, endpoint.Authority, cluster, route.Timeout.TotalMilliseconds);
-            await WriteErrorAsync(context, StatusCodes.Status504GatewayTimeout, $"upstream timeout: {endpoint.Authority} ({cluster}) sent no response headers within {route.Timeout.TotalMilliseconds} ms").ConfigureAwait(false);
-            return new ForwardResult(StatusCodes.Status504GatewayTimeout, ForwarderError.Timeout);
+            case ForwarderError.ClientAborted:
+                Log.ClientAborted(logger, route.Name, endpoint.Authority);
+                return new ForwardResult(StatusCodes.Status499ClientClosedRequest, error);
+            case ForwarderError.RequestBodyClient:
+                var clientError = exchange.StreamingBody!.ClientError!;
+                var status = clientError is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+                await WriteErrorAsync(context, status, $"bad request body: {clientError.Message}").ConfigureAwait(false);
+                return new ForwardResult(status, error);
+            case ForwarderError.Timeout:
+                Log.Timeout(logger, endpoint.Authority, cluster, timeout.TotalMilliseconds);
+                await WriteErrorAsync(context, StatusCodes.Status504GatewayTimeout, $"upstream timeout: {endpoint.Authority} ({cluster}) sent no response headers within {timeout.TotalMilliseconds} ms").ConfigureAwait(false);
+                return new ForwardResult(StatusCodes.Status504GatewayTimeout, error);
         }
 
-        var connect = e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
-            || e is HttpRequestException { InnerException: TimeoutException } || (e is OperationCanceledException && e.InnerException is TimeoutException);
-        var reason = Innermost(e).Message;
+        var connect = error == ForwarderError.ConnectFailed;
+        var reason = Innermost(exchange.Failure!).Message;
         Log.UpstreamFailed(logger, endpoint.Authority, cluster, connect ? "connect" : "request", reason);
         await WriteErrorAsync(context, StatusCodes.Status502BadGateway, $"upstream {(connect ? "connect " : "")}error: {endpoint.Authority} ({cluster}): {reason}").ConfigureAwait(false);
-        return new ForwardResult(StatusCodes.Status502BadGateway, connect ? ForwarderError.ConnectFailed : ForwarderError.NoResponse);
+        return new ForwardResult(StatusCodes.Status502BadGateway, error);
     }
 
     private static async Task<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationToken token)

@@ -45,6 +45,9 @@ internal sealed class CompiledRoute
 
     public bool RewritesPath { get; }
 
+    /// <summary>Retries, breaker and the stages before forwarding (set when the route table is built); null forwards once.</summary>
+    public Policies.RoutePolicy? Policy { get; set; }
+
     public bool Matches(HttpRequest request, out string[] values)
     {
         values = [];

@@ -49,7 +49,12 @@ internal sealed class WorkflowsModule(WorkflowsOptions options, ModuleContext co
         var management = Registry();
         management.Options.NonGrpcRequestHandler = new HttpApi(directory, options.Engine.NodeId).HandleAsync;
         new ManagementService(directory).Register(management);
-        _node = await HttpServer.StartAsync([ListenEndpoint.Parse(options.NodeListen, HttpProtocols.Http1AndHttp2)], management.RequestDelegate, context.LoggerFactory, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _node = await HttpServer.StartAsync(
+            [ListenEndpoint.Parse(options.NodeListen, HttpProtocols.Http1AndHttp2, CleartextH2.Enable)],
+            management.RequestDelegate,
+            new CleartextH2.WarningFilter(context.LoggerFactory),
+            CleartextH2.Configure,
+            cancellationToken).ConfigureAwait(false);
     }
 
     private GrpcServiceRegistry Registry() => new(new GrpcServerOptions { LoggerFactory = context.LoggerFactory, TimeProvider = context.TimeProvider });
