@@ -45,8 +45,6 @@ internal sealed partial class ProxyModule : IModule
     /// <summary>The bound listen endpoints (after <see cref="StartAsync"/>).</summary>
     public IReadOnlyList<System.Net.IPEndPoint> EndPoints => _server?.EndPoints ?? [];
 
-    internal IReadOnlyDictionary<string, ClusterState> Clusters => _clusters;
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var time = _context.TimeProvider;

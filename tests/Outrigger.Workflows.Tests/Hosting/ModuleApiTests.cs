@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.CommandLine;
 using Outrigger.Client;
 using Outrigger.Grpc;
+using Outrigger.Workflows.Cli;
 using Outrigger.Workflows.Tests.Apps;
 using Outrigger.Workflows.Tests.Infrastructure;
 
@@ -202,6 +204,64 @@ public sealed class ModuleApiTests : IAsyncLifetime
 
         Assert.Equal(WorkflowState.Failed, outcome.State);
         Assert.Contains("1048577 bytes, over the limit of 1048576 bytes", outcome.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_RunWithWait_PrintsPongAndExitsZero()
+    {
+        var (exit, output, error) = await CliAsync("run", "ping_pong", "--input", "\"ping\"", "--wait", "--id", "cli-1");
+
+        Assert.True(exit == 0, error);
+        Assert.Equal("pong", JsonNode.Parse(output)!["result"]!.GetValue<string>());
+        var (showExit, shown, _) = await CliAsync("show", "cli-1");
+        Assert.Equal(0, showExit);
+        Assert.Equal("result", JsonNode.Parse(shown)!["checkpoints"]![0]!["name"]!.GetValue<string>());
+        var (listExit, listed, _) = await CliAsync("list", "--status", "COMPLETED");
+        Assert.Equal(0, listExit);
+        Assert.Contains("cli-1", listed, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cli_FailuresAndRefusals_NonZeroWithReason()
+    {
+        var (failedExit, failed, _) = await CliAsync("run", "fail", "--input", "\"x\"", "--wait");
+        var (unknownExit, _, unknown) = await CliAsync("run", "nope", "--wait");
+        var (badInputExit, _, badInput) = await CliAsync("run", "ping_pong", "--input", "{not json");
+        var (missingExit, _, missing) = await CliAsync("wait", "no-such-id");
+        var (badNodeExit, _, _) = await CliAsync("list", "--node", "not a url");
+
+        Assert.Equal(1, failedExit);
+        Assert.Equal("FAILED", JsonNode.Parse(failed)!["status"]!.GetValue<string>());
+        Assert.Equal(1, unknownExit);
+        Assert.Contains("412", unknown, StringComparison.Ordinal);
+        Assert.Contains("no app has registered workflow nope v1", unknown, StringComparison.Ordinal);
+        Assert.Equal(1, badInputExit);
+        Assert.Contains("--input is not valid JSON", badInput, StringComparison.Ordinal);
+        Assert.Equal(1, missingExit);
+        Assert.Contains("unknown workflow 'no-such-id'", missing, StringComparison.Ordinal);
+        Assert.NotEqual(0, badNodeExit);
+    }
+
+    [Fact]
+    public async Task Cli_WaitRunsOutAndCancel_Exit3ThenCancelled()
+    {
+        var id = await _management.StartAsync("counter", 1, """{"n": 1, "delay_ms": 10000}""");
+
+        var (waitExit, _, _) = await CliAsync("wait", id, "--timeout", "1");
+        var (cancelExit, cancelled, _) = await CliAsync("cancel", id, "--reason", "from the cli");
+
+        Assert.Equal(3, waitExit);
+        Assert.Equal(0, cancelExit);
+        Assert.Equal("cancelled: from the cli", JsonNode.Parse(cancelled)!["error"]!.GetValue<string>());
+    }
+
+    private async Task<(int Exit, string Output, string Error)> CliAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var root = new RootCommand { WorkflowCommands.Create() };
+        var exit = await root.Parse(["workflow", "--node", _host.NodeUrl, .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
     }
 
     private async Task<(HttpStatusCode Status, JsonObject Body)> PostAsync(string path, string body)

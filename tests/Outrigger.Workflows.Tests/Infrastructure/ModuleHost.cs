@@ -24,8 +24,6 @@ internal sealed class ModuleHost : IAsyncDisposable
 
     /// <summary>Fast timings for tests; a YAML <c>workflows:</c> section body may override them.</summary>
     public const string TestDefaults = """
-        sidecar_listen: 127.0.0.1:0
-        node_listen: 127.0.0.1:0
         node_ttl_seconds: 2
         app_timeout_seconds: 5
         app_grace_seconds: 2
@@ -51,8 +49,8 @@ internal sealed class ModuleHost : IAsyncDisposable
         return options;
     }
 
-    public static string Yaml(string node, string dataDirectory, string extra = "") =>
-        "workflows:\n" + Indent($"pod_name: {node}\nstorage_path: {dataDirectory}\n{TestDefaults}\n{extra}");
+    public static string Yaml(string node, string dataDirectory, string extra = "", string sidecarListen = "127.0.0.1:0", string nodeListen = "127.0.0.1:0") =>
+        "workflows:\n" + Indent($"pod_name: {node}\nstorage_path: {dataDirectory}\nsidecar_listen: {sidecarListen}\nnode_listen: {nodeListen}\n{TestDefaults}\n{extra}");
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "  " + l.TrimStart()));
 

@@ -1,0 +1,126 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Outrigger.Client;
+using Outrigger.Workflows.Tests.Infrastructure;
+
+namespace Outrigger.Workflows.Tests.EndToEnd;
+
+/// <summary>
+/// Real processes: a sidecar process (the module alone, as `outrigger start` hosts it), a C# app on the SDK and a
+/// Python app on the Python SDK (grpcio). Processes are killed with SIGKILL where a test says "killed".
+/// </summary>
+public sealed class ProcessTests : IAsyncLifetime
+{
+    private readonly TempDirectory _directory = new("wf-e2e");
+    private readonly List<IAsyncDisposable> _cleanup = [];
+    private SidecarNode _sidecar = null!;
+    private WorkflowManagementClient _management = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sidecar = new SidecarNode("node-1", _directory.Path);
+        await _sidecar.StartAsync();
+        _management = new WorkflowManagementClient(_sidecar.NodeUrl);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var item in Enumerable.Reverse(_cleanup))
+        {
+            await item.DisposeAsync();
+        }
+
+        await _sidecar.DisposeAsync();
+        _management.Dispose();
+        _directory.Dispose();
+    }
+
+    private async Task<ChildProcess> StartAppAsync(string language, string log, params string[] extra)
+    {
+        var app = language == "python"
+            ? ChildProcess.StartPython("test_app.py", ["--sidecar", _sidecar.SidecarUrl, "--log", log, .. extra])
+            : ChildProcess.StartSelf(["app", "--sidecar", _sidecar.SidecarUrl, "--log", log, .. extra]);
+        _cleanup.Add(app);
+        await app.WaitForLineAsync("REGISTERED");
+        return app;
+    }
+
+    [Fact]
+    public async Task PingPong_CSharpAppV1_PythonAppV2_OverHttpAndGrpc()
+    {
+        await StartAppAsync("csharp", Path.Combine(_directory.Path, "cs.log"));
+        await StartAppAsync("python", Path.Combine(_directory.Path, "py.log"), "--ping-pong-version", "2");
+        using var http = new HttpClient { BaseAddress = new Uri(_sidecar.NodeUrl) };
+
+        using var started = await http.PostAsJsonAsync("/workflow/execute", new JsonObject { ["name"] = "ping_pong", ["version"] = 1, ["input"] = "ping" });
+        var id = (await started.Content.ReadFromJsonAsync<JsonObject>())!["workflow_id"]!.GetValue<string>();
+        var waited = await http.GetFromJsonAsync<JsonObject>($"/workflow/wait?workflow_id={id}&timeout_seconds=30");
+        var python = await _management.RunAsync("ping_pong", 2, "\"ping\"", timeout: TimeSpan.FromSeconds(30));
+        var pythonOther = await _management.RunAsync("ping_pong", 2, "\"pong\"", timeout: TimeSpan.FromSeconds(30));
+
+        Assert.Equal("pong", waited!["result"]!.GetValue<string>());
+        Assert.Equal("COMPLETED", waited["status"]!.GetValue<string>());
+        Assert.Equal(("\"pong\"", WorkflowState.Completed), (python.ResultJson, python.State));
+        Assert.Equal("\"ping\"", pythonOther.ResultJson);
+    }
+
+    [Theory]
+    [InlineData("csharp")]
+    [InlineData("python")]
+    public async Task AppKilledMidWorkflow_RestartedApp_ResumesFromLastCheckpoint_CompletesOnce(string language)
+    {
+        var log = Path.Combine(_directory.Path, $"{language}.log");
+        var app = await StartAppAsync(language, log);
+        var id = await _management.StartAsync("counter", 1, """{"n": 12, "delay_ms": 150}""", "resume-" + language);
+        await Wait.UntilAsync(async () => (await _management.GetAsync(id)).Checkpoints.Count >= 4, "a few checkpoints are committed");
+
+        await app.KillAsync();
+        var committedAtKill = (await _management.GetAsync(id)).Checkpoints.Count;
+        var computedBeforeRestart = Lines(log, "compute").Count;
+        await StartAppAsync(language, log);
+        var outcome = await _management.WaitAsync(id, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(WorkflowState.Completed, outcome.State);
+        Assert.Equal(Enumerable.Range(0, 12).Sum(i => i * 10).ToString(System.Globalization.CultureInfo.InvariantCulture), outcome.ResultJson);
+        var history = await _management.GetAsync(id);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"step-{i}"), history.Checkpoints.Select(c => c.Name));
+        var computedAfterRestart = Lines(log, "compute").Skip(computedBeforeRestart).Select(l => l.Split(' ')[2]).ToList();
+        // Committed checkpoints are replayed, never computed again; the restarted app starts at most one step back
+        // (a value computed but not yet committed when the app died is computed again).
+        Assert.DoesNotContain(computedAfterRestart, step => int.Parse(step["step-".Length..], System.Globalization.CultureInfo.InvariantCulture) < committedAtKill);
+        Assert.Equal(computedAfterRestart.Count, computedAfterRestart.Distinct().Count());
+        var completed = await _management.ListAsync(WorkflowState.Completed);
+        Assert.Single(completed, w => w.WorkflowId == id);
+    }
+
+    [Fact]
+    public async Task SidecarKilled_Restarted_KeepsCommittedCheckpointsAndResults_WorkflowCompletes()
+    {
+        var log = Path.Combine(_directory.Path, "cs.log");
+        await StartAppAsync("csharp", log);
+        var done = await _management.RunAsync("ping_pong", 1, "\"ping\"", "before-crash", TimeSpan.FromSeconds(30));
+        var id = await _management.StartAsync("counter", 1, """{"n": 15, "delay_ms": 100}""", "across-crash");
+        await Wait.UntilAsync(async () => (await _management.GetAsync(id)).Checkpoints.Count >= 5, "a few checkpoints are committed");
+        var beforeKill = await _management.GetAsync(id);
+
+        await _sidecar.KillAsync();
+        await _sidecar.StartAsync();
+
+        var outcome = await _management.WaitAsync(id, TimeSpan.FromSeconds(60));
+        Assert.Equal(WorkflowState.Completed, outcome.State);
+        var after = await _management.GetAsync(id);
+        Assert.Equal(15, after.Checkpoints.Count);
+        for (var i = 0; i < beforeKill.Checkpoints.Count; i++)
+        {
+            Assert.Equal(beforeKill.Checkpoints[i].Value, after.Checkpoints[i].Value);
+            Assert.Equal(beforeKill.Checkpoints[i].Epoch, after.Checkpoints[i].Epoch);
+        }
+
+        Assert.True(after.Epoch > beforeKill.Epoch, "the restarted sidecar took ownership with a new epoch");
+        var earlier = await _management.WaitAsync(done.WorkflowId, TimeSpan.FromSeconds(5));
+        Assert.Equal(("\"pong\"", WorkflowState.Completed), (earlier.ResultJson, earlier.State));
+    }
+
+    private static List<string> Lines(string path, string kind) =>
+        File.Exists(path) ? File.ReadAllLines(path).Where(l => l.StartsWith(kind + " ", StringComparison.Ordinal)).ToList() : [];
+}
