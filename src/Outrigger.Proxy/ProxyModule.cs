@@ -29,6 +29,7 @@ internal sealed partial class ProxyModule : IModule
     private readonly List<Task> _watchers = [];
     private readonly CancellationTokenSource _stop = new();
     private RouteTable? _routes;
+    private RoutePolicies? _policies;
     private HttpServer? _server;
 
     public ProxyModule(ProxyOptions options, ModuleContext context)
@@ -43,8 +44,6 @@ internal sealed partial class ProxyModule : IModule
 
     /// <summary>The bound listen endpoints (after <see cref="StartAsync"/>).</summary>
     public IReadOnlyList<System.Net.IPEndPoint> EndPoints => _server?.EndPoints ?? [];
-
-    internal IReadOnlyDictionary<string, ClusterState> Clusters => _clusters;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -65,7 +64,7 @@ internal sealed partial class ProxyModule : IModule
 
         _routes = new RouteTable(_options.Routes, _clusters);
         var forwarder = new HttpForwarder(_options.Forwarding, time, _logger);
-        RoutePolicyBuilder.Attach(_routes, forwarder, time, _logger);
+        _policies = new RoutePolicies(_routes, _options.Security, forwarder, time, _logger);
         var handler = new ProxyRequestHandler(_routes, forwarder, time, _logger);
         var listener = _options.Listener;
         var certificate = listener.Tls is { } tls ? X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile) : null;
@@ -121,6 +120,7 @@ internal sealed partial class ProxyModule : IModule
             cluster.Dispose();
         }
 
+        _policies?.Dispose();
         _stop.Dispose();
     }
 

@@ -54,6 +54,33 @@ public sealed class ResilienceTests
         Assert.True(all.Length > 100);
     }
 
+    [Fact]
+    public async Task PeakEwma_OneSlowEndpoint_MostTrafficGoesToTheFastOne()
+    {
+        await using var fast = await TestUpstream.StartAsync("fast");
+        await using var slow = await TestUpstream.StartAsync("slow");
+        slow.Delay = TimeSpan.FromMilliseconds(30);
+        await using var proxy = await ProxyHost.StartAsync($$"""
+            load_balancing: { algorithm: peak_ewma }
+            upstream:
+              services:
+                api: { endpoints: [{{fast.Endpoint()}}, {{slow.Endpoint()}}] }
+            """);
+        using var client = proxy.CreateClient();
+
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                (await client.GetAsync("/bytes/100")).Dispose();
+            }
+        }));
+        await Task.WhenAll(workers);
+
+        Assert.Equal(200, fast.Requests + slow.Requests);
+        Assert.True(slow.Requests < 30, $"slow endpoint got {slow.Requests} of 200 requests");
+    }
+
     private static async Task WaitForAvailable(ProxyHost proxy, int count, TimeSpan within)
     {
         var deadline = Stopwatch.StartNew();

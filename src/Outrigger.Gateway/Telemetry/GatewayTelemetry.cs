@@ -19,11 +19,9 @@ internal sealed class GatewayTelemetry : IDisposable
     private readonly Counter<long> _flushes;
     private readonly Counter<long> _retries;
     private readonly Histogram<double> _requestDuration;
-    private readonly Func<BreakerState> _breakerState;
 
     public GatewayTelemetry(Func<BreakerState> breakerState)
     {
-        _breakerState = breakerState;
         _meter = OutriggerTelemetry.CreateMeter(Module);
         _batchSize = _meter.CreateHistogram(
             "batch_size", "{transaction}", "Transactions per batch sent to the warm orchestrator.", tags: null,
@@ -36,8 +34,6 @@ internal sealed class GatewayTelemetry : IDisposable
 
     /// <summary>This module's meter (tests listen to it alone).</summary>
     internal Meter Meter => _meter;
-
-    internal BreakerState BreakerStateForTests() => _breakerState();
 
     /// <summary>Spans: one per request (<c>KgcSidecar/…</c>) and one per batch (<c>gateway.batch</c>).</summary>
     public static ActivitySource Source { get; } = OutriggerTelemetry.CreateActivitySource(Module);

@@ -9,7 +9,11 @@ internal sealed record ProxyOptions(
     ForwardingOptions Forwarding,
     IReadOnlyList<RouteOptions> Routes,
     IReadOnlyList<ClusterOptions> Clusters,
-    Resilience.CircuitBreakerOptions CircuitBreaker);
+    Resilience.CircuitBreakerOptions CircuitBreaker)
+{
+    /// <summary>Spec 002's <c>security</c> section (global rate limit, authentication, authorization, CORS).</summary>
+    public Security.SecurityOptions Security { get; init; } = Outrigger.Proxy.Security.SecurityOptions.None;
+}
 
 /// <summary>The downstream listener.</summary>
 internal sealed record ListenerOptions(string Address, HttpProtocols Protocols, TlsListenerOptions? Tls);

@@ -41,7 +41,10 @@ internal static class ProxyOptionsReader
         }
 
         var routes = RouteReader.ReadAll(proxy, clusters);
-        return new ProxyOptions(listener, limits, forwarding, routes, clusters, defaults.Breaker);
+        return new ProxyOptions(listener, limits, forwarding, routes, clusters, defaults.Breaker)
+        {
+            Security = Security.SecurityReader.Read(root.Section("security", "Spec 002 security: rate limiting, authentication, authorization and CORS for every route.")),
+        };
     }
 
     private static ListenerOptions ReadListener(ConfigReader proxy, ConfigReader server)

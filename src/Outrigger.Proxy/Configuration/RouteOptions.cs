@@ -3,8 +3,8 @@ namespace Outrigger.Proxy.Configuration;
 /// <summary>One route: conditions on the request, the cluster it goes to and how it is transformed on the way.</summary>
 internal sealed record RouteOptions(string Name, RouteMatchOptions Match, string Cluster, RouteTransformOptions Transforms, TimeSpan? Timeout)
 {
-    /// <summary>The route's retries (its own <c>retry</c> over its cluster's); null takes the cluster's.</summary>
-    public Resilience.RetryOptions? Retry { get; init; }
+    /// <summary>The route's own retry, rate limit, CORS and authentication settings; null for implicit routes (cluster defaults).</summary>
+    public Policies.RoutePolicyOptions? Policy { get; init; }
 }
 
 /// <summary>Every condition set must hold. Unset conditions match anything.</summary>

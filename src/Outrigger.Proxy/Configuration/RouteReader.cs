@@ -14,8 +14,7 @@ internal static class RouteReader
         return proxy.List("routes", "Routes, tried in order; the first whose every condition holds wins.", route =>
         {
             var result = Read(route, index++);
-            var parent = clusters.FirstOrDefault(c => c.Name == result.Cluster)?.Retry ?? Resilience.RetryOptions.Default;
-            result = result with { Retry = Resilience.ResilienceReader.ReadRetry(route.Section("retry", "Retries of this route; unset keys come from its cluster's retry."), parent) };
+            result = result with { Policy = Policies.RoutePolicyReader.Read(route, clusters.FirstOrDefault(c => c.Name == result.Cluster)) };
             if (route.IsPresent && !names.Add(result.Name))
             {
                 route.Error("name", $"route name '{result.Name}' is used twice");

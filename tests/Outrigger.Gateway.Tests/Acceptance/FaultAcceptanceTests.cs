@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Outrigger.Gateway.Resilience;
 using Outrigger.Gateway.Tests.Fakes;
 using static Outrigger.Gateway.Tests.Acceptance.PythonKgcClient;
 
@@ -41,7 +40,7 @@ public sealed class FaultAcceptanceTests
         Assert.Equal("UNAVAILABLE", first.Code);
         Assert.Contains($"warm orchestrator {harness.Faults.Endpoint}", first.Details, StringComparison.Ordinal);
         Assert.Equal(4, harness.Faults.SubmitBatchCalls);
-        Assert.Equal(BreakerState.Closed, harness.Gateway.Telemetry.BreakerStateForTests());
+        Assert.Equal("closed", (string)harness.Gateway.GetHealth().Detail!["circuit_breaker"]!);
 
         // The fifth consecutive failure opens it; the retry after it is refused by the breaker.
         var second = Assert.Single(await RunAsync(harness.Target, [Transaction((2, 2, 2))]));
@@ -71,7 +70,7 @@ public sealed class FaultAcceptanceTests
         var probe = Assert.Single(await RunAsync(harness.Target, [Transaction((4, 4, 4))]));
         Assert.Equal("OK", probe.Code);
         Assert.Equal(6, harness.Faults.SubmitBatchCalls);
-        Assert.Equal(BreakerState.Closed, harness.Gateway.Telemetry.BreakerStateForTests());
+        Assert.Equal("closed", (string)harness.Gateway.GetHealth().Detail!["circuit_breaker"]!);
         Assert.Equal(0, metrics.Last("circuit_breaker_state"));
         Assert.Equal(1, harness.Orchestrator.Store.QuadCount);
     }

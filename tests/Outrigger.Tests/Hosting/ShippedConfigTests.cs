@@ -6,28 +6,44 @@ namespace Outrigger.Tests.Hosting;
 /// <summary>Configuration files shipped in deploy/ must stay valid as modules change.</summary>
 public sealed class ShippedConfigTests
 {
-    [Fact]
-    public void KubernetesConfigMap_OutriggerYaml_IsValid()
+    public static TheoryData<string> Manifests()
     {
-        var manifest = Path.Combine(RepositoryRoot(), "deploy", "kubernetes", "sidecar-pod.yaml");
-        var stream = new YamlStream();
-        stream.Load(new StringReader(File.ReadAllText(manifest)));
-        var configMap = (YamlMappingNode)stream.Documents[0].RootNode;
-        var data = (YamlMappingNode)configMap.Children[new YamlScalarNode("data")];
-        var yaml = ((YamlScalarNode)data.Children[new YamlScalarNode("outrigger.yaml")]).Value!;
-        var path = Path.GetTempFileName();
-        try
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "deploy", "kubernetes"), "*.yaml", SearchOption.AllDirectories))
         {
-            File.WriteAllText(path, yaml);
-
-            var configuration = SidecarConfiguration.Load(path, new Dictionary<string, string>(), Modules.All);
-
-            Assert.Contains(configuration.Enabled, m => m.Definition.Name == "proxy");
-            Assert.Equal("0.0.0.0:9901", configuration.Host.AdminAddress);
+            data.Add(Path.GetRelativePath(RepositoryRoot(), file));
         }
-        finally
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Manifests))]
+    public void ConfigMaps_OutriggerYaml_IsValid(string manifest)
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(Path.Combine(RepositoryRoot(), manifest))));
+        foreach (var document in stream.Documents)
         {
-            File.Delete(path);
+            if (document.RootNode is YamlMappingNode root
+                && root.Children.TryGetValue(new YamlScalarNode("data"), out var data)
+                && ((YamlMappingNode)data).Children.TryGetValue(new YamlScalarNode("outrigger.yaml"), out var yaml))
+            {
+                var path = Path.GetTempFileName();
+                try
+                {
+                    File.WriteAllText(path, ((YamlScalarNode)yaml).Value!);
+
+                    var configuration = SidecarConfiguration.Load(path, new Dictionary<string, string>(), Modules.All);
+
+                    Assert.NotEmpty(configuration.Enabled);
+                    Assert.Equal("0.0.0.0:9901", configuration.Host.AdminAddress);
+                }
+                finally
+                {
+                    File.Delete(path);
+                }
+            }
         }
     }
 

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging;
+using Outrigger.Proxy.Forwarding;
+using Outrigger.Proxy.RateLimiting;
+using Outrigger.Proxy.Resilience;
+using Outrigger.Proxy.Routing;
+using Outrigger.Proxy.Security;
+
+namespace Outrigger.Proxy.Policies;
+
+/// <summary>
+/// Builds each route's <see cref="RoutePolicy"/> from its options, its cluster's and the global <c>security</c> section, and
+/// attaches it to the route; owns what the policies share (the global rate limiter) until disposed.
+/// </summary>
+internal sealed class RoutePolicies : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    public RoutePolicies(RouteTable routes, SecurityOptions security, HttpForwarder forwarder, TimeProvider time, ILogger logger)
+    {
+        var global = security.RateLimit.Enabled ? Own(new RequestRateLimiter("global", security.RateLimit, time)) : null;
+        foreach (var route in routes.Routes)
+        {
+            var cluster = route.Cluster;
+            var options = route.Options.Policy;
+            var retry = options?.Retry ?? cluster.Options.Retry;
+            var policy = new RoutePolicy
+            {
+                GlobalRateLimit = global,
+                RateLimit = options?.RateLimit is { Enabled: true } limit ? Own(new RequestRateLimiter(route.Name, limit, time)) : null,
+                Resilience = retry.Retries || cluster.Breaker is not null
+                    ? new ResilientForwarder(retry, cluster.Breaker, cluster.RetryBudget, forwarder, time, logger)
+                    : null,
+            };
+            route.Policy = policy.IsEmpty ? null : policy;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        _owned.Clear();
+    }
+
+    private T Own<T>(T disposable)
+        where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+}
