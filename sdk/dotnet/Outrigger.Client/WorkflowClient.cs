@@ -166,7 +166,7 @@ public sealed partial class WorkflowClient : IAsyncDisposable
     private async Task<bool> ServeOneStreamAsync(CancellationToken cancellationToken)
     {
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var outgoing = Channel.CreateUnbounded<AppMessage>(new UnboundedChannelOptions { SingleReader = true });
+        var outgoing = Channel.CreateUnbounded<AppMessage>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
         using var call = _channel.AsyncDuplexStreamingCall(Methods.WorkflowStream, new CallOptions(CancellationToken: stream.Token));
         var received = false;
         Task writer;
