@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Outrigger.Proxy.Authorization;
+using Outrigger.Proxy.Cors;
 using Outrigger.Proxy.Forwarding;
 using Outrigger.Proxy.RateLimiting;
 using Outrigger.Proxy.Resilience;
@@ -23,6 +24,7 @@ internal sealed class RoutePolicies : IDisposable
         var authentication = security.Authentication;
         var authenticator = authentication.Enabled || security.Authorization.Enabled ? Own(new Authenticator(authentication, time, logger)) : null;
         var authorization = security.Authorization.Enabled ? new AuthorizationPolicy(security.Authorization) : null;
+        var cors = security.Cors.Enabled ? new CorsPolicy(security.Cors) : null;
         foreach (var route in routes.Routes)
         {
             var cluster = route.Cluster;
@@ -31,6 +33,7 @@ internal sealed class RoutePolicies : IDisposable
             var mode = options?.Authentication ?? authentication.Mode;
             var policy = new RoutePolicy
             {
+                Cors = options?.Cors is { } routeCors ? (routeCors.Enabled ? new CorsPolicy(routeCors) : null) : cors,
                 Authenticator = authenticator,
                 AuthenticationMode = mode,
                 Authorization = authorization,

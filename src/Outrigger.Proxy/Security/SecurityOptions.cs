@@ -1,15 +1,17 @@
 using Outrigger.Proxy.Authorization;
+using Outrigger.Proxy.Cors;
 using Outrigger.Proxy.RateLimiting;
 
 namespace Outrigger.Proxy.Security;
 
 /// <summary>Spec 002's <c>security</c> section: what applies to every route (a route may override the authentication mode).</summary>
-internal sealed record SecurityOptions(RateLimitOptions RateLimit, AuthenticationOptions Authentication, AuthorizationOptions Authorization)
+internal sealed record SecurityOptions(RateLimitOptions RateLimit, AuthenticationOptions Authentication, AuthorizationOptions Authorization, CorsOptions Cors)
 {
     public static SecurityOptions None { get; } = new(
         RateLimitOptions.Disabled,
         new AuthenticationOptions(AuthenticationMode.None, AuthenticationReaderDefaults.Jwt, AuthenticationReaderDefaults.Introspection, false, "outrigger"),
-        AuthorizationOptions.Disabled);
+        AuthorizationOptions.Disabled,
+        CorsOptions.Disabled);
 }
 
 /// <summary>Disabled validator settings, for options built without a configuration file.</summary>
