@@ -2,13 +2,18 @@ using Outrigger.Core.Configuration;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.RateLimiting;
 using Outrigger.Proxy.Resilience;
+using Outrigger.Proxy.Security;
 
 namespace Outrigger.Proxy.Policies;
 
-/// <summary>Reads the policy keys of one route: <c>retry</c>, <c>rate_limit</c>.</summary>
+/// <summary>Reads the policy keys of one route: <c>retry</c>, <c>rate_limit</c>, <c>authentication</c>.</summary>
 internal static class RoutePolicyReader
 {
-    public static RoutePolicyOptions Read(ConfigReader route, ClusterOptions? cluster) => new(
-        ResilienceReader.ReadRetry(route.Section("retry", "Retries of this route; unset keys come from its cluster's retry."), cluster?.Retry ?? RetryOptions.Default),
-        RateLimitReader.Read(route.Section("rate_limit", "Token bucket for this route only (after security.rate_limiting).")));
+    public static RoutePolicyOptions Read(ConfigReader route, ClusterOptions? cluster)
+    {
+        var retry = ResilienceReader.ReadRetry(route.Section("retry", "Retries of this route; unset keys come from its cluster's retry."), cluster?.Retry ?? RetryOptions.Default);
+        var rateLimit = RateLimitReader.Read(route.Section("rate_limit", "Token bucket for this route only (after security.rate_limiting)."));
+        var mode = route.Choice("authentication", "inherit", "Credentials this route needs: required, optional, none, or inherit (security.authentication.mode).", "inherit", "required", "optional", "none");
+        return new RoutePolicyOptions(retry, rateLimit, mode == "inherit" ? null : AuthenticationReader.ParseMode(mode));
+    }
 }
