@@ -27,6 +27,11 @@ internal sealed class AppStreamService(WorkflowEngine engine)
         {
             throw new RpcException(new Status(session.AbortStatus, session.AbortReason ?? "the sidecar closed the stream"));
         }
+        catch (IOException e)
+        {
+            // The app went away (its process died, the connection dropped): an ordinary end of the session.
+            session.Abort(StatusCode.Unavailable, "the connection to the app was lost: " + e.Message);
+        }
         finally
         {
             engine.Close(session);

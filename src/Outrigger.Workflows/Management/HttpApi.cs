@@ -16,7 +16,7 @@ internal sealed class HttpApi(WorkflowDirectory directory, string nodeId)
 {
     private const int MaxBodyBytes = 4 << 20;
     private const int DefaultWaitSeconds = 30;
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -187,7 +187,7 @@ internal sealed class HttpApi(WorkflowDirectory directory, string nodeId)
             ["status"] = view.Status.ToString().ToUpperInvariant(),
             ["owner"] = view.Owner?.Node,
             ["epoch"] = view.Epoch,
-            ["created_at"] = DateTimeOffset.FromUnixTimeMilliseconds(view.Meta.CreatedAtMs).ToString("O", CultureInfo.InvariantCulture),
+            ["created_at"] = Timestamp(view.Meta.CreatedAtMs),
         };
         if (view.CheckpointCount >= 0)
         {
@@ -196,11 +196,14 @@ internal sealed class HttpApi(WorkflowDirectory directory, string nodeId)
 
         if (view.Result is { } result)
         {
-            summary["finished_at"] = DateTimeOffset.FromUnixTimeMilliseconds(result.FinishedAtMs).ToString("O", CultureInfo.InvariantCulture);
+            summary["finished_at"] = Timestamp(result.FinishedAtMs);
         }
 
         return summary;
     }
+
+    private static string Timestamp(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private static JsonObject Outcome(WorkflowView view)
     {

@@ -52,7 +52,7 @@ internal sealed class ModuleHost : IAsyncDisposable
     public static string Yaml(string node, string dataDirectory, string extra = "", string sidecarListen = "127.0.0.1:0", string nodeListen = "127.0.0.1:0") =>
         "workflows:\n" + Indent($"pod_name: {node}\nstorage_path: {dataDirectory}\nsidecar_listen: {sidecarListen}\nnode_listen: {nodeListen}\n{TestDefaults}\n{extra}");
 
-    private static string Indent(string text) => string.Join('\n', text.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "  " + l.TrimStart()));
+    private static string Indent(string text) => string.Join('\n', text.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "  " + l));
 
     public static async Task<ModuleHost> StartAsync(string yaml, string dataDirectory, ICoordinationStore? store = null, ILoggerFactory? loggers = null, IReadOnlyDictionary<string, string>? environment = null)
     {
