@@ -51,7 +51,7 @@ internal sealed class CompiledRoute
     public bool Matches(HttpRequest request, out string[] values)
     {
         values = [];
-        if (_methods.Length > 0 && Array.IndexOf(_methods, request.Method) < 0)
+        if (_methods.Length > 0 && Array.IndexOf(_methods, request.Method) < 0 && !(Cors.CorsPolicy.IsPreflight(request) && Array.IndexOf(_methods, request.Headers.AccessControlRequestMethod.ToString()) >= 0))
         {
             return false;
         }
