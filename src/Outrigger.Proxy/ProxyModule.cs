@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
@@ -15,6 +14,7 @@ using Outrigger.Proxy.Listener;
 using Outrigger.Proxy.Metrics;
 using Outrigger.Proxy.Policies;
 using Outrigger.Proxy.Routing;
+using Outrigger.Proxy.Tls;
 
 namespace Outrigger.Proxy;
 
@@ -30,6 +30,7 @@ internal sealed partial class ProxyModule : IModule
     private readonly CancellationTokenSource _stop = new();
     private RouteTable? _routes;
     private RoutePolicies? _policies;
+    private TlsTermination? _tls;
     private HttpServer? _server;
 
     public ProxyModule(ProxyOptions options, ModuleContext context)
@@ -64,11 +65,12 @@ internal sealed partial class ProxyModule : IModule
 
         _routes = new RouteTable(_options.Routes, _clusters);
         var forwarder = new HttpForwarder(_options.Forwarding, time, _logger);
-        _policies = new RoutePolicies(_routes, _options.Security, forwarder, time, _logger);
+        var mtls = _options.Listener.Tls?.Termination.ClientCertificates is Tls.ClientCertificateMode.Optional or Tls.ClientCertificateMode.Require;
+        _policies = new RoutePolicies(_routes, _options.Security, mtls, forwarder, time, _logger);
         var handler = new ProxyRequestHandler(_routes, forwarder, time, _logger);
         var listener = _options.Listener;
-        var certificate = listener.Tls is { } tls ? X509Certificate2.CreateFromPemFile(tls.CertificateFile, tls.KeyFile) : null;
-        var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, l => ConfigureListener(l, certificate));
+        _tls = listener.Tls is { } tls ? new TlsTermination(tls, listener.Protocols, time, _logger) : null;
+        var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, ConfigureListener);
         _server = await HttpServer.StartAsync([endpoint], handler.InvokeAsync, new H2cWarningFilter(_context.LoggerFactory), ConfigureLimits, cancellationToken).ConfigureAwait(false);
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, _routes.Routes.Count);
     }
@@ -121,6 +123,7 @@ internal sealed partial class ProxyModule : IModule
         }
 
         _policies?.Dispose();
+        _tls?.Dispose();
         _stop.Dispose();
     }
 
@@ -147,11 +150,11 @@ internal sealed partial class ProxyModule : IModule
         }
     }
 
-    private void ConfigureListener(ListenOptions listen, X509Certificate2? certificate)
+    private void ConfigureListener(ListenOptions listen)
     {
-        if (certificate is not null)
+        if (_tls is { } tls)
         {
-            TlsListener.Use(listen, certificate, _options.Limits.RequestHeadersTimeout);
+            TlsListener.Use(listen, tls.Options, _options.Limits.RequestHeadersTimeout);
         }
         else if (listen.Protocols == HttpProtocols.Http1AndHttp2)
         {

@@ -39,7 +39,8 @@ internal static class EndpointClientFactory
             handler.SslOptions = new SslClientAuthenticationOptions
             {
                 TargetHost = tls.ServerName ?? endpoint.Host,
-                RemoteCertificateValidationCallback = tls.InsecureSkipVerify ? static (_, _, _, _) => true : null,
+                RemoteCertificateValidationCallback = tls.InsecureSkipVerify ? static (_, _, _, _) => true : tls.Pinning.Validator(),
+                ClientCertificates = tls.Pinning.ClientCertificates(),
             };
         }
 

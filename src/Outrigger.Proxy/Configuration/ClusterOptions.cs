@@ -32,7 +32,11 @@ internal enum UpstreamProtocol
 /// <summary>DNS discovery: A/AAAA records of <see cref="Name"/>, re-resolved when their TTL expires.</summary>
 internal sealed record DnsDiscoveryOptions(string Name, int Port, int Weight, TimeSpan MinRefresh, TimeSpan MaxRefresh, string? Server);
 
-internal sealed record UpstreamTlsOptions(bool InsecureSkipVerify, string? ServerName);
+internal sealed record UpstreamTlsOptions(bool InsecureSkipVerify, string? ServerName)
+{
+    /// <summary>CA pinning and the client certificate for upstream mTLS.</summary>
+    public Tls.UpstreamTlsPinning Pinning { get; init; } = Tls.UpstreamTlsPinning.None;
+}
 
 internal sealed record ConnectionPoolOptions(TimeSpan ConnectTimeout, int MaxConnectionsPerEndpoint, TimeSpan IdleTimeout, TimeSpan Expect100ContinueTimeout);
 

@@ -45,12 +45,13 @@ internal static class ClusterReader
             ? UpstreamProtocol.Http2
             : UpstreamProtocol.Http1;
         var tlsSection = cluster.Section("tls", "TLS to the upstream.");
+        var pinning = Tls.UpstreamTlsReader.Read(tlsSection);
         UpstreamTlsOptions? tls = null;
         if (tlsSection.Bool("enabled", false, "Connect with TLS (https)."))
         {
             tls = new UpstreamTlsOptions(
                 tlsSection.Bool("insecure_skip_verify", false, "Accept any server certificate (testing only)."),
-                tlsSection.OptionalString("server_name", "SNI and certificate name to expect; defaults to the endpoint's host."));
+                tlsSection.OptionalString("server_name", "SNI and certificate name to expect; defaults to the endpoint's host.")) { Pinning = pinning };
         }
         else
         {

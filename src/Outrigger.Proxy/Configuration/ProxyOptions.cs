@@ -19,7 +19,11 @@ internal sealed record ProxyOptions(
 internal sealed record ListenerOptions(string Address, HttpProtocols Protocols, TlsListenerOptions? Tls);
 
 /// <summary>A certificate and key (PEM) for TLS on the listener; ALPN then offers h2 and http/1.1.</summary>
-internal sealed record TlsListenerOptions(string CertificateFile, string KeyFile);
+internal sealed record TlsListenerOptions(string CertificateFile, string KeyFile)
+{
+    /// <summary>Certificate reload and mTLS (client certificate verification).</summary>
+    public Tls.TlsTerminationOptions Termination { get; init; } = Tls.TlsTerminationOptions.Default;
+}
 
 /// <summary>Limits that protect the proxy from bad or hostile clients. Zero means "no limit" where noted.</summary>
 internal sealed record LimitsOptions(

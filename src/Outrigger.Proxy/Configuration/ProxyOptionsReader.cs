@@ -80,6 +80,7 @@ internal static class ProxyOptionsReader
     {
         var cert = tls.OptionalString("cert_file", "PEM certificate (chain) file.");
         var key = tls.OptionalString("key_file", "PEM private key file.");
+        var termination = Tls.TlsTerminationReader.Read(tls);
         if (!tls.IsPresent || (cert is null && key is null))
         {
             return null;
@@ -99,7 +100,7 @@ internal static class ProxyOptionsReader
             }
         }
 
-        return new TlsListenerOptions(cert, key);
+        return new TlsListenerOptions(cert, key) { Termination = termination };
     }
 
     private static LimitsOptions ReadLimits(ConfigReader limits, ConfigReader server)

@@ -18,19 +18,29 @@ internal static class TlsListener
 {
     public static void Use(ListenOptions listen, X509Certificate2 certificate, TimeSpan handshakeTimeout)
     {
+        var options = new SslServerAuthenticationOptions { ServerCertificate = certificate, ApplicationProtocols = Alpn(listen.Protocols), ClientCertificateRequired = false };
+        Use(listen, () => options, handshakeTimeout);
+    }
+
+    /// <summary>TLS whose server options are asked for at each handshake (so certificates can be replaced while running).</summary>
+    public static void Use(ListenOptions listen, Func<SslServerAuthenticationOptions> options, TimeSpan handshakeTimeout) =>
+        listen.Use(next => connection => HandshakeAsync(connection, next, options(), handshakeTimeout));
+
+    /// <summary>The ALPN protocols to offer for <paramref name="protocols"/>: h2 first, then http/1.1.</summary>
+    public static List<SslApplicationProtocol> Alpn(HttpProtocols protocols)
+    {
         var alpn = new List<SslApplicationProtocol>();
-        if (listen.Protocols.HasFlag(HttpProtocols.Http2))
+        if (protocols.HasFlag(HttpProtocols.Http2))
         {
             alpn.Add(SslApplicationProtocol.Http2);
         }
 
-        if (listen.Protocols.HasFlag(HttpProtocols.Http1))
+        if (protocols.HasFlag(HttpProtocols.Http1))
         {
             alpn.Add(SslApplicationProtocol.Http11);
         }
 
-        var options = new SslServerAuthenticationOptions { ServerCertificate = certificate, ApplicationProtocols = alpn, ClientCertificateRequired = false };
-        listen.Use(next => connection => HandshakeAsync(connection, next, options, handshakeTimeout));
+        return alpn;
     }
 
     private static async Task HandshakeAsync(ConnectionContext connection, ConnectionDelegate next, SslServerAuthenticationOptions options, TimeSpan timeout)

@@ -18,11 +18,12 @@ internal sealed class RoutePolicies : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
 
-    public RoutePolicies(RouteTable routes, SecurityOptions security, HttpForwarder forwarder, TimeProvider time, ILogger logger)
+    /// <param name="clientCertificates">Whether the listener verifies client certificates (their identity is then exposed on every route).</param>
+    public RoutePolicies(RouteTable routes, SecurityOptions security, bool clientCertificates, HttpForwarder forwarder, TimeProvider time, ILogger logger)
     {
         var global = security.RateLimit.Enabled ? Own(new RequestRateLimiter("global", security.RateLimit, time)) : null;
         var authentication = security.Authentication;
-        var authenticator = authentication.Enabled || security.Authorization.Enabled ? Own(new Authenticator(authentication, time, logger)) : null;
+        var authenticator = authentication.Enabled || security.Authorization.Enabled || clientCertificates ? Own(new Authenticator(authentication, time, logger)) : null;
         var authorization = security.Authorization.Enabled ? new AuthorizationPolicy(security.Authorization) : null;
         var cors = security.Cors.Enabled ? new CorsPolicy(security.Cors) : null;
         foreach (var route in routes.Routes)
