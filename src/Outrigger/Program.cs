@@ -8,6 +8,7 @@ var root = new RootCommand("Outrigger: a sidecar for proxying, transactions, pip
     ValidateCommand.Create(),
     VersionCommand.Create(),
     OrchestratorCommandLine.Create(),
+    Outrigger.Workflows.Cli.WorkflowCommands.Create(),
 };
 
 // Signals are handled by the start command itself (first: drain, second: exit at once).
