@@ -71,7 +71,7 @@ internal sealed partial class ProxyModule : IModule
         var listener = _options.Listener;
         _tls = listener.Tls is { } tls ? new TlsTermination(tls, listener.Protocols, time, _logger) : null;
         var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, ConfigureListener);
-        _server = await HttpServer.StartAsync([endpoint], handler.InvokeAsync, new H2cWarningFilter(_context.LoggerFactory), ConfigureLimits, cancellationToken).ConfigureAwait(false);
+        _server = await HttpServer.StartAsync([endpoint], handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, _routes.Routes.Count);
     }
 
@@ -158,7 +158,7 @@ internal sealed partial class ProxyModule : IModule
         }
         else if (listen.Protocols == HttpProtocols.Http1AndHttp2)
         {
-            PriorKnowledgeH2c.Use(listen, _options.Limits.RequestHeadersTimeout);
+            CleartextHttp2.Use(listen, _options.Limits.RequestHeadersTimeout);
         }
     }
 
@@ -174,8 +174,6 @@ internal sealed partial class ProxyModule : IModule
         server.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         server.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
         server.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0 ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod) : null;
-        // h2c connections are presented to Kestrel as TLS (see PriorKnowledgeH2c); their :scheme is http.
-        server.AllowAlternateSchemes = _options.Listener.Tls is null;
         server.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(server.Limits.Http2.MaxRequestHeaderFieldSize, limits.MaxRequestHeaderBytes);
     }
 
