@@ -92,6 +92,12 @@ internal sealed class WorkflowsModule(WorkflowsOptions options, ModuleContext co
             ["store"] = options.Coordination.Backend,
             ["app_streams"] = streams,
         };
+        if (_engine.StoreProblem is { } problem)
+        {
+            detail["store_problem"] = problem;
+            return new ModuleHealth(false, problem, detail);
+        }
+
         return options.RequireApp && streams == 0
             ? new ModuleHealth(false, "no app is connected (workflows.require_app is true)", detail)
             : new ModuleHealth(true, null, detail);
