@@ -55,7 +55,7 @@ internal sealed partial class ProxyModule : IModule
         var listener = _options.Listener;
         _tls = listener.Tls is { } tls ? new TlsTermination(tls, listener.Protocols, _context.TimeProvider, _logger) : null;
         var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, ConfigureListener);
-        _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, new H2cWarningFilter(_context.LoggerFactory), ConfigureLimits, cancellationToken).ConfigureAwait(false);
+        _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, runtime.Routes.Routes.Count);
         StartWatching();
     }
@@ -129,7 +129,7 @@ internal sealed partial class ProxyModule : IModule
         }
         else if (listen.Protocols == HttpProtocols.Http1AndHttp2)
         {
-            PriorKnowledgeH2c.Use(listen, _options.Limits.RequestHeadersTimeout);
+            CleartextHttp2.Use(listen, _options.Limits.RequestHeadersTimeout);
         }
     }
 
@@ -145,8 +145,6 @@ internal sealed partial class ProxyModule : IModule
         server.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         server.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
         server.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0 ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod) : null;
-        // h2c connections are presented to Kestrel as TLS (see PriorKnowledgeH2c); their :scheme is http.
-        server.AllowAlternateSchemes = _options.Listener.Tls is null;
         server.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(server.Limits.Http2.MaxRequestHeaderFieldSize, limits.MaxRequestHeaderBytes);
     }
 

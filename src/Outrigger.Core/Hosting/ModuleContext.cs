@@ -16,7 +16,7 @@ public sealed class ModuleContext(ILoggerFactory loggerFactory, TimeProvider tim
     /// <summary>Where a module adds its admin endpoints (the proxy's <c>/clusters</c>, …).</summary>
     public AdminRoutes Admin { get; } = admin;
 
-    /// <summary>A folder for durable state (default <c>./data</c>, key <c>data_dir</c>); modules use a sub-folder named after themselves.</summary>
+    /// <summary>A folder for durable state (key <c>data_dir</c>, default <c>outrigger-data</c>); modules use a sub-folder named after themselves.</summary>
     public string DataDirectory { get; } = dataDirectory;
 
     /// <summary>

@@ -15,6 +15,12 @@ namespace Outrigger.Workflows.Cli;
 public static class WorkflowCommands
 {
     public const string DefaultNode = "http://127.0.0.1:7001";
+
+    /// <summary>
+    /// The CLI's default node. Not <c>OUTRIGGER_*</c>: the host reads every <c>OUTRIGGER_X</c> as a configuration key
+    /// <c>x</c>, so such a variable in a sidecar's environment would make <c>outrigger start</c> refuse an unknown key.
+    /// </summary>
+    public const string NodeVariable = "RAFTORAL_NODE_URL";
     private const int StillRunning = 3;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -23,8 +29,8 @@ public static class WorkflowCommands
     {
         var node = new Option<string>("--node", "-n")
         {
-            Description = $"A node's management address (default {DefaultNode}; env OUTRIGGER_WORKFLOWS_NODE).",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("OUTRIGGER_WORKFLOWS_NODE") ?? DefaultNode,
+            Description = $"A node's management address (default {DefaultNode}; env RAFTORAL_NODE_URL).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable(NodeVariable) ?? DefaultNode,
             Recursive = true,
         };
         node.Validators.Add(result =>

@@ -155,6 +155,7 @@ internal sealed partial class WorkflowEngine
         }
 
         Log.LeaseLost(_logger, _options.NodeId, lost.LeaseId);
+        _leaseProblem = $"the node lease {lost.LeaseId} expired (the coordination store was unreachable); renewing it";
         RunInBackground(async () =>
         {
             await lost.DisposeAsync().ConfigureAwait(false);
@@ -179,6 +180,7 @@ internal sealed partial class WorkflowEngine
     private void OnLeaseReplaced(LeaseKeeper lease)
     {
         AdoptLease(lease);
+        _leaseProblem = null;
         Publish();
         foreach (var replica in _replicas.Values)
         {

@@ -37,7 +37,7 @@ internal sealed partial class WorkflowEngine : IAsyncDisposable
     private Task _watch = Task.CompletedTask;
     private ITimer? _ticker;
     private int _disposed;
-    private bool _superseded;
+    private volatile bool _superseded;
 
     public WorkflowEngine(ICoordinationStore store, EngineOptions options, ILoggerFactory loggerFactory)
     {
@@ -64,6 +64,16 @@ internal sealed partial class WorkflowEngine : IAsyncDisposable
 
     private int _sessionCount;
 
+    private volatile string? _leaseProblem;
+    private volatile string? _watchProblem;
+    private volatile string? _probeProblem;
+    private Task _probe = Task.CompletedTask;
+
+    /// <summary>Why this node cannot use the coordination store right now (null when it can); /ready reports it.</summary>
+    public string? StoreProblem => _superseded
+        ? $"another sidecar process now runs as node {_options.NodeId}"
+        : _probeProblem ?? _leaseProblem ?? _watchProblem;
+
     /// <summary>Grants the node lease, publishes the node record, reads this node's workflows and starts watching.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -77,6 +87,37 @@ internal sealed partial class WorkflowEngine : IAsyncDisposable
         _loop = Task.Run(RunLoopAsync, CancellationToken.None);
         _watch = Task.Run(() => WatchAsync(snapshot.Revision + 1), CancellationToken.None);
         _ticker = _time.CreateTimer(_ => Post(new Tick()), null, _options.TickInterval, _options.TickInterval);
+        _probe = Task.Run(ProbeStoreAsync, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Reads this node's record every third of the node TTL, each read bounded by the TTL: a store that does not
+    /// answer makes <see cref="StoreProblem"/> say so (leases and watches retry quietly, so they cannot tell).
+    /// </summary>
+    private async Task ProbeStoreAsync()
+    {
+        var interval = _options.NodeTtl / 3;
+        while (!_stop.IsCancellationRequested)
+        {
+            await DelayAsync(interval).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            timeout.CancelAfter(_options.NodeTtl);
+            try
+            {
+                await _store.RangeAsync(KeyRange.Single(_keys.Node(_options.NodeId)), new RangeOptions { CountOnly = true }, timeout.Token).ConfigureAwait(false);
+                _probeProblem = null;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is CoordinationException or OperationCanceledException)
+            {
+                _probeProblem = e is CoordinationException
+                    ? $"the coordination store does not answer: {e.Message}"
+                    : $"the coordination store did not answer within {_options.NodeTtl.TotalSeconds:0.#} s";
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -90,6 +131,7 @@ internal sealed partial class WorkflowEngine : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         _inbox.Writer.TryComplete();
         await _watch.ConfigureAwait(false);
+        await _probe.ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
         foreach (var session in _sessions)
         {
@@ -213,6 +255,7 @@ internal sealed partial class WorkflowEngine : IAsyncDisposable
             try
             {
                 await using var watch = await _store.WatchAsync(KeyRange.Prefix(_keys.Root), fromRevision, _stop.Token).ConfigureAwait(false);
+                _watchProblem = null;
                 while (true)
                 {
                     var response = await watch.ReadAsync(_stop.Token).ConfigureAwait(false);
@@ -236,6 +279,7 @@ internal sealed partial class WorkflowEngine : IAsyncDisposable
             catch (CoordinationException e) when (e.Error != CoordinationError.Closed)
             {
                 Log.WatchFailed(_logger, e.Message);
+                _watchProblem = $"watching the coordination store failed: {e.Message}";
                 await DelayAsync(TimeSpan.FromMilliseconds(500)).ConfigureAwait(false);
             }
             catch (CoordinationException)

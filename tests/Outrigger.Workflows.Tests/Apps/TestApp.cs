@@ -8,7 +8,7 @@ namespace Outrigger.Workflows.Tests.Apps;
 /// <summary>
 /// A C# app on the SDK with the test workflows (the same as Apps/test_app.py):
 /// <c>ping_pong</c> v1 ("ping" → checkpoint "result" → "pong"), <c>counter</c> v1 (<c>{"n", "delay_ms"}</c>: n
-/// owner-only checkpoints, result the sum) and <c>fail</c> v1 (throws). Every checkpoint value it returns and every
+/// owner-only checkpoints, result the sum), <c>big</c> v1 (input n: one checkpoint of n bytes) and <c>fail</c> v1 (throws). Every checkpoint value it returns and every
 /// computation it makes are appended to <c>--log</c>, so tests can compare what each app saw.
 /// </summary>
 internal static class TestApp
@@ -58,6 +58,9 @@ internal static class TestApp
 
             return sum;
         }, TestJson.Default.CounterInput, TestJson.Default.Int32);
+
+        client.RegisterWorkflow("big", 1, async (ctx, size) =>
+            (await ctx.Checkpoint("blob", () => new string('x', size), TestJson.Default.String)).Length, TestJson.Default.Int32, TestJson.Default.Int32);
 
         client.RegisterWorkflow<string, string>("fail", 1, (_, input) => throw new InvalidOperationException($"failing on purpose: {input}"), TestJson.Default.String, TestJson.Default.String);
     }

@@ -105,6 +105,23 @@ public sealed class ClusterTests : IAsyncLifetime
         Assert.Contains(details.Checkpoints, c => c.Node != "node-1" && c.Epoch >= 2);
     }
 
+    /// <summary>Raw streams on node-1 (owner) and node-2 (standby) run type "raw": the standby's proposal is refused as not the owner's, naming the owner.</summary>
+    [Fact]
+    public async Task ProposalFromStandbyReplica_RefusedNotOwner_StandbyStillGetsTheCommittedCheckpoint()
+    {
+        await using var raw = ChildProcess.StartPython("raw_stream.py",
+            "--sidecar", $"127.0.0.1:{_nodes[0].SidecarPort}", "--sidecar", $"127.0.0.1:{_nodes[1].SidecarPort}", "--node", _nodes[0].NodeUrl, "--id", "raw-standby", "non-owner");
+        var answer = System.Text.Json.Nodes.JsonNode.Parse(await raw.WaitForLineAsync("{", TimeSpan.FromSeconds(60)))!;
+
+        var refused = Assert.Single(answer["non_owner_errors"]!.AsArray())!;
+        Assert.Equal("NOT_OWNER", refused["code"]!.GetValue<string>());
+        Assert.Contains("node-1", refused["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.False(answer["executed"]!["1"]!.GetValue<bool>());
+        Assert.True(answer["executed"]!["0"]!.GetValue<bool>());
+        Assert.Equal(["c"], answer["seen"]!["1"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal("done", answer["result"]!["result"]!.GetValue<string>());
+    }
+
     private static List<string> Seen(string log) =>
         File.Exists(log)
             ? File.ReadAllLines(log).Where(l => l.StartsWith("cp hundred ", StringComparison.Ordinal)).Select(l => l["cp hundred ".Length..]).ToList()

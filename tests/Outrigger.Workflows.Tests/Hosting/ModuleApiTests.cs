@@ -116,7 +116,7 @@ public sealed class ModuleApiTests : IAsyncLifetime
         Assert.Contains("no app has registered workflow nope v1", grpc.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.PreconditionFailed, http.Status);
         Assert.Contains("ping_pong v7", http.Body["error"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("registered: counter v1, fail v1, ping_pong v1", http.Body["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("registered: big v1, counter v1, fail v1, ping_pong v1", http.Body["error"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,37 +1,69 @@
 namespace Outrigger.Workflows.Tests.Infrastructure;
 
-/// <summary>A sidecar process with fixed ports and data folder, so it can be killed and started again as the same node.</summary>
+/// <summary>
+/// The real sidecar: the built <c>outrigger</c> binary run as <c>outrigger start --config FILE</c>, with only the
+/// workflows module configured, fixed free ports (app port, node port, admin port) and a data folder, so it can be
+/// killed and started again as the same node.
+/// </summary>
 internal sealed class SidecarNode : IAsyncDisposable
 {
     private readonly string _config;
-    private readonly string _data;
     private ChildProcess? _process;
 
     public SidecarNode(string node, string directory, string extraYaml = "")
     {
         SidecarPort = Ports.Free();
         NodePort = Ports.Free();
-        _data = Path.Combine(directory, node);
-        Directory.CreateDirectory(_data);
+        AdminPort = Ports.Free();
+        DataDirectory = Path.Combine(directory, node);
+        Directory.CreateDirectory(DataDirectory);
         _config = Path.Combine(directory, node + ".yaml");
-        var yaml = ModuleHost.Yaml(node, _data, extraYaml, $"127.0.0.1:{SidecarPort}", $"127.0.0.1:{NodePort}");
-        File.WriteAllText(_config, yaml);
+        var workflows = ModuleHost.Yaml(node, Path.Combine(DataDirectory, "workflows"), extraYaml, $"127.0.0.1:{SidecarPort}", $"127.0.0.1:{NodePort}");
+        File.WriteAllText(_config, $"data_dir: {DataDirectory}\nadmin:\n  address: 127.0.0.1:{AdminPort}\n{workflows}\n");
     }
 
     public int SidecarPort { get; }
 
     public int NodePort { get; }
 
+    public int AdminPort { get; }
+
+    public string DataDirectory { get; }
+
     public string SidecarUrl => $"http://127.0.0.1:{SidecarPort}";
 
     public string NodeUrl => $"http://127.0.0.1:{NodePort}";
 
+    public string AdminUrl => $"http://127.0.0.1:{AdminPort}";
+
     public ChildProcess Process => _process ?? throw new InvalidOperationException("not started");
 
-    public async Task StartAsync()
+    /// <summary>Starts the process and waits until its admin port answers and its node port accepts connections.</summary>
+    public async Task StartAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
-        _process = ChildProcess.StartSelf("sidecar", "--config", _config, "--data", _data);
-        await _process.WaitForLineAsync("READY");
+        _process = OutriggerBinary.Start(["start", "--config", _config], environment);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Wait.UntilAsync(
+            async () =>
+            {
+                if (_process.HasExited)
+                {
+                    Assert.Fail($"outrigger start exited with {_process.ExitCode}:\n{_process.StandardError}");
+                }
+
+                try
+                {
+                    using var health = await http.GetAsync($"{AdminUrl}/health");
+                    using var node = await http.GetAsync($"{NodeUrl}/workflows?limit=1");
+                    return health.IsSuccessStatusCode && node.IsSuccessStatusCode;
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    return false;
+                }
+            },
+            "the sidecar serves its admin and node ports",
+            TimeSpan.FromSeconds(60));
     }
 
     /// <summary>kill -9.</summary>
@@ -45,4 +77,43 @@ internal sealed class SidecarNode : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => new(KillAsync());
+}
+
+/// <summary>The built <c>outrigger</c> binary (src/Outrigger, built with this test project: see the csproj).</summary>
+internal static class OutriggerBinary
+{
+    public static string Dll
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+            return Repo.Path($"src/Outrigger/bin/{configuration}/net10.0/outrigger.dll");
+        }
+    }
+
+    public static ChildProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
+        ChildProcess.Start("dotnet", [Dll, .. args], environment);
+
+    /// <summary>Runs a CLI command to its end: exit code, standard output, standard error.</summary>
+    public static async Task<(int Exit, string Out, string Error)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
 }
