@@ -42,8 +42,9 @@ internal sealed partial class ProxyModule
                 Apply(options);
                 return [];
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Valid keys whose files do not load (a certificate, a key file): the running configuration stays.
                 return Reject(origin, [e.Message]);
             }
         }
@@ -213,6 +214,7 @@ internal sealed partial class ProxyModule
         }
 
         await Task.WhenAll(retiring).ConfigureAwait(false);
+        _drain.Dispose();
     }
 
     private static Dictionary<string, string> ProcessEnvironment()

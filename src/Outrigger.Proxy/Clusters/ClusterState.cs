@@ -162,14 +162,13 @@ internal sealed class ClusterState : IDisposable
     }
 
     /// <summary>
-    /// The cluster left the configuration and no new request uses it: its endpoints are removed (each closes its
-    /// connections when its last request finishes) and its breaker leaves the metrics.
+    /// The cluster left the configuration and no new request uses it: its endpoints are removed, each closing its
+    /// connections when its last request finishes.
     /// </summary>
     public void Retire()
     {
         UpdateEndpoints([]);
         Outliers.Dispose();
-        BreakerEvents.Release(Breaker);
     }
 
     public void Dispose()

@@ -3,6 +3,7 @@ using Outrigger.Discovery;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Health;
 using Outrigger.Proxy.Metrics;
+using Outrigger.Proxy.Resilience;
 
 namespace Outrigger.Proxy.Clusters;
 
@@ -29,7 +30,10 @@ internal sealed partial class RunningCluster
 
     public ClusterState State { get; }
 
-    /// <summary>Stops discovery and health checks and hides the cluster from metrics; requests still using it go on. Idempotent.</summary>
+    /// <summary>
+    /// Stops discovery and health checks and hides the cluster and its breaker from metrics (a replacement of the same
+    /// name may already report); requests still using it go on. Idempotent.
+    /// </summary>
     public async Task StopAsync()
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 1)
@@ -38,6 +42,7 @@ internal sealed partial class RunningCluster
         }
 
         ProxyMetrics.Untrack(State);
+        BreakerEvents.Release(State.Breaker);
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_checker is not null)
         {

@@ -9,7 +9,7 @@ namespace Outrigger.Proxy.Reload;
 /// </summary>
 internal static class ProxyConfigLoader
 {
-    private static readonly string[] Sections = ["proxy", "server", "upstream", "load_balancing", "circuit_breaker", "retry", "security"];
+    private static readonly string[] Sections = ["proxy", .. ProxyModuleDefinition.SpecSections];
 
     public static ProxyOptions? Load(string text, string origin, IReadOnlyDictionary<string, string> environment, out IReadOnlyList<ConfigError> errors)
     {

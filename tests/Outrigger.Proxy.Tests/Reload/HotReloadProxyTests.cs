@@ -147,6 +147,51 @@ public sealed class HotReloadProxyTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
     }
 
+    [Fact]
+    public async Task Reload_NewCertificateFiles_NewConnectionsGetThem_UnloadableOnesRejected()
+    {
+        using var ca = new TestCa();
+        await using var upstream = await TestUpstream.StartAsync("a");
+        var (cert, key) = ca.IssueServer("first");
+        string Tls(string c, string k) => $$"""
+            proxy:
+              listen: 127.0.0.1:0
+              tls: { cert_file: "{{c}}", key_file: "{{k}}" }
+              clusters:
+                hr-tls: { endpoints: [{{upstream.Endpoint()}}] }
+              routes: [{ name: r, cluster: hr-tls }]
+            """;
+        var proxy = await StartAsync(Tls(cert, key));
+        await using var _ = proxy;
+        Assert.Equal("CN=first", await ServerCertificateAsync(proxy));
+
+        var (nextCert, nextKey) = ca.IssueServer("second");
+        Assert.Empty(proxy.Module.Reload(Tls(nextCert, nextKey), ConfigFile));
+        Assert.Equal("CN=second", await ServerCertificateAsync(proxy));
+
+        var broken = Path.Combine(_dir, "broken.crt");
+        File.WriteAllText(broken, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
+        Assert.NotEmpty(proxy.Module.Reload(Tls(broken, nextKey), ConfigFile));
+        Assert.Contains(proxy.Module.Reload(Tls(Path.Combine(_dir, "missing.crt"), nextKey), ConfigFile), p => p.StartsWith("proxy.tls.cert_file:", StringComparison.Ordinal));
+        Assert.Equal(2, proxy.Module.Runtime!.Generation);
+        Assert.Equal("CN=second", await ServerCertificateAsync(proxy));
+    }
+
+    private static async Task<string?> ServerCertificateAsync(ProxyHost proxy)
+    {
+        string? seen = null;
+        using var handler = new SocketsHttpHandler { UseProxy = false };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            seen = certificate?.Subject;
+            return true;
+        };
+        using var client = new HttpClient(handler);
+        using var response = await client.GetAsync($"https://127.0.0.1:{proxy.Port}/x");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return seen;
+    }
+
     private static string Config(TestUpstream upstream, string algorithm, string routeExtra = "") => $$"""
         proxy:
           listen: 127.0.0.1:0

@@ -108,6 +108,41 @@ public sealed class TracingProxyTests
         Assert.False(headers.ContainsKey("traceparent"));
     }
 
+    [Fact]
+    public async Task OtlpConfigured_RequestAndAttemptSpansExportedToTheCollector()
+    {
+        var exported = new ConcurrentQueue<byte[]>();
+        await using var collector = await TestUpstream.StartAsync("otlp", handler: async context =>
+        {
+            using var body = new MemoryStream();
+            await context.Request.Body.CopyToAsync(body);
+            if (context.Request.Path == "/v1/traces")
+            {
+                exported.Enqueue(body.ToArray());
+            }
+
+            context.Response.ContentType = "application/x-protobuf";
+        });
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync(Config("tr-otlp", upstream, "spans: true"));
+        const string traceId = "5b8efff798038103d269b633813fc60c";
+        var export = Core.Telemetry.TelemetrySetup.StartOtlpExport(new Core.Telemetry.TelemetryOptions("information", "text", $"http://127.0.0.1:{collector.Port}", "http/protobuf", "proxy-test"));
+        try
+        {
+            using var client = proxy.CreateClient();
+            await SendAsync(client, $"00-{traceId}-{ClientSpan}-01", null);
+        }
+        finally
+        {
+            export!.Dispose(); // flushes the batch
+        }
+
+        var all = exported.SelectMany(b => b).ToArray();
+        Assert.True(all.AsSpan().IndexOf(Convert.FromHexString(traceId)) >= 0, "the request's trace id was not exported");
+        Assert.True(all.AsSpan().IndexOf("proxy request"u8) >= 0);
+        Assert.True(all.AsSpan().IndexOf("proxy upstream attempt"u8) >= 0);
+    }
+
     private static ActivityListener Listen(ConcurrentQueue<Activity> spans)
     {
         var listener = new ActivityListener
