@@ -83,5 +83,6 @@ for (store, c, kind), (rate, p50, cpu) in sorted(rows.items(), key=lambda r: (r[
         erate, ep50, ecpu = rows[(store, c, "embedded")]
         print("| %s | %s | %.2f | %.2fx | %.2fx |" % (store.replace("-store", ""), c, rate / erate, p50 / ep50, cpu / ecpu))
 PY
+  if [ -f "$here/analysis.md" ]; then cat "$here/analysis.md"; fi
 } > "$here/RESULTS.md"
 cat "$here/RESULTS.md"

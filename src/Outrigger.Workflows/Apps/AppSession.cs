@@ -11,12 +11,7 @@ namespace Outrigger.Workflows.Apps;
 /// </summary>
 internal sealed class AppSession
 {
-    /// <summary>
-    /// Synchronous continuations: when the writer is idle, <see cref="Send"/> frames and hands the message to the HTTP/2
-    /// stream on the calling thread (the engine loop) instead of waking the writer on another thread — one thread hop
-    /// less per message. The write never blocks the caller: under flow control it awaits, and later sends queue.
-    /// </summary>
-    private readonly Channel<SidecarMessage> _outbox = Channel.CreateUnbounded<SidecarMessage>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
+    private readonly Channel<SidecarMessage> _outbox = Channel.CreateUnbounded<SidecarMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _abort = new();
     private long _lastSeen;
 
