@@ -8,17 +8,19 @@
 # variant of the same route: (a) nothing, (b) circuit breaker, (c) retry policy, (d) rate limiting per client IP with a
 # limit far above the offered load, (e) JWT validation (HS256, the token sent by wrk in Authorization), (f) all of them.
 # Every variant gets the same request bytes (the token is always sent). Main figure: the proxy process's CPU time per
-# request (utime+stime from /proc/PID/stat around each run), and its ratio to (a). Rounds are interleaved; the lowest
-# CPU per request and the highest throughput over the rounds are reported (the least disturbed by other work).
+# request (utime+stime from /proc/PID/stat around each run), and its ratio to (a). Rounds are interleaved (a … f, then
+# b … a, and so on); reported are the lowest CPU per request and the highest throughput over the rounds (the least disturbed
+# by other work), and the median over the rounds of each round's ratio to that round's (a) (neighbouring runs share
+# the machine's conditions, so the per-round ratio cancels much of the noise of a shared machine).
 # Then the rate limiter under overload: limit 1000 requests/s (burst 100, one global bucket), wrk offering as much as it
 # can; admitted = answers that were not 429.
 #
-# Needs: dotnet, nginx, wrk, taskset, curl, python3. Knobs: DURATION (s, default 10), CONNS (32), ROUNDS (2).
+# Needs: dotnet, nginx, wrk, taskset, curl, python3. Knobs: DURATION (s, default 8), CONNS (32), ROUNDS (5).
 set -euo pipefail
 
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-8}
 CONNS=${CONNS:-32}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/outrigger-bench2.XXXXXX)
@@ -100,9 +102,9 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== warm-up"
 for v in "${VARIANTS[@]}"; do taskset -c 0 wrk -t1 -c"$CONNS" -d3s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:${PORT[$v]}/2k" >/dev/null; done
 
-declare -A CPU RPS
-run() { # variant
-  local v=$1 before after out requests rps non2xx us
+declare -A CPU RPS ROUND_CPU
+run() { # variant round
+  local v=$1 round=$2 before after out requests rps non2xx us
   before=$(cpu_ticks "${PID[$v]}")
   out=$(taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:${PORT[$v]}/2k")
   after=$(cpu_ticks "${PID[$v]}")
@@ -112,14 +114,23 @@ run() { # variant
   [ -z "$non2xx" ] || { echo "$v: $non2xx answers were not 2xx" >&2; exit 1; }
   us=$(us_per_request $((after - before)) "$requests")
   echo "   $v: $rps req/s, CPU $us µs/req ($requests requests)"
+  ROUND_CPU["$v $round"]=$us
   if [ -z "${CPU[$v]:-}" ] || awk -v a="$us" -v b="${CPU[$v]}" 'BEGIN { exit !(a < b) }'; then CPU[$v]=$us; fi
   if [ -z "${RPS[$v]:-}" ] || [ "$rps" -gt "${RPS[$v]}" ]; then RPS[$v]=$rps; fi
 }
 
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round of $ROUNDS (${DURATION}s per variant)"
-  for v in "${VARIANTS[@]}"; do run "$v"; done
+  # Each round starts one variant later, so that no variant always runs in the same position.
+  for i in $(seq 0 $((${#VARIANTS[@]} - 1))); do
+    run "${VARIANTS[$(( (i + round - 1) % ${#VARIANTS[@]} ))]}" "$round"
+  done
 done
+
+median_ratio() { # variant: median over the rounds of CPU(variant) / CPU(a) in the same round
+  for round in $(seq 1 "$ROUNDS"); do ratio "${ROUND_CPU["$1 $round"]}" "${ROUND_CPU["none $round"]}"; echo; done | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 echo "== rate limiter under overload ($RATE_LIMIT/s configured, burst $RATE_BURST)"
 out=$(taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" "http://127.0.0.1:$LIMITED/2k")
@@ -141,16 +152,25 @@ echo "   offered $offered_rate/s, admitted $admitted_rate/s ($admitted of $total
   echo "above ~2 means other work competed for the cores: throughput is then unreliable; CPU per request much less so."
   echo
   echo "Command: \`bench/proxy2/run.sh\` (DURATION=$DURATION s per run, wrk 1 thread × $CONNS connections, HTTP/1.1 keep-alive,"
-  echo "2 KB body, ROUNDS=$ROUNDS interleaved; lowest CPU and highest throughput over the rounds). One Outrigger process per"
+  echo "2 KB body, ROUNDS=$ROUNDS interleaved: lowest CPU and highest throughput over the rounds, and the median of the"
+  echo "per-round CPU ratios to (a) of the same round). One Outrigger process per"
   echo "variant, pinned to core 1 (workstation non-concurrent GC as in bench/proxy); nginx upstream and wrk on core 0."
   echo "Every request carries the same \`Authorization: Bearer\` HS256 token, validated only where JWT is on."
   echo
   echo "## Cost of each policy on the route"
   echo
-  echo "| variant | CPU µs/request | CPU vs (a) | requests/s | throughput vs (a) |"
-  echo "|---|---|---|---|---|"
+  echo "| variant | CPU µs/request (lowest) | CPU vs (a), median of per-round ratios | CPU vs (a), lowest vs lowest | requests/s (highest) | throughput vs (a) |"
+  echo "|---|---|---|---|---|---|"
   for v in "${VARIANTS[@]}"; do
-    echo "| ${LABEL[$v]} | ${CPU[$v]} | $(ratio "${CPU[$v]}" "${CPU[none]}") | ${RPS[$v]} | $(ratio "${RPS[$v]}" "${RPS[none]}") |"
+    echo "| ${LABEL[$v]} | ${CPU[$v]} | $(median_ratio "$v") | $(ratio "${CPU[$v]}" "${CPU[none]}") | ${RPS[$v]} | $(ratio "${RPS[$v]}" "${RPS[none]}") |"
+  done
+  echo
+  echo "CPU µs/request per round:"
+  echo
+  echo "| round | $(for v in "${VARIANTS[@]}"; do printf '%s | ' "${LABEL[$v]}"; done)"
+  echo "|---|$(for _ in "${VARIANTS[@]}"; do printf -- '---|'; done)"
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "| $round | $(for v in "${VARIANTS[@]}"; do printf '%s | ' "${ROUND_CPU["$v $round"]}"; done)"
   done
   echo
   echo "Configuration of each variant (in addition to (a)): breaker \`$BREAKER\`; retry \`$RETRY\`;"

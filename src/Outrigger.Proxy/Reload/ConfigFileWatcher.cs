@@ -15,8 +15,6 @@ internal sealed partial class ConfigFileWatcher(string path, TimeSpan interval, 
     private string? _pending;
     private string? _readError;
 
-    public string Path => path;
-
     /// <summary>Takes the file as it is now as the baseline, then watches it.</summary>
     public void Start()
     {
