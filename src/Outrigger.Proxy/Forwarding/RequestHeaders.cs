@@ -109,24 +109,32 @@ internal static class RequestHeaders
 
         if (options.Via)
         {
-            var hop = $"{ProtocolVersion(request.Protocol)} {ViaValue}";
+            var hop = ViaEntry(request.Protocol);
             var existing = request.Headers.Via;
             message.Headers.TryAddWithoutValidation(HeaderNames.Via, existing.Count == 0 ? hop : $"{existing}, {hop}");
         }
 
         if (options.RequestIdHeader.Length > 0 && !request.Headers.ContainsKey(options.RequestIdHeader))
         {
-            message.Headers.TryAddWithoutValidation(options.RequestIdHeader, Guid.NewGuid().ToString("N"));
+            message.Headers.TryAddWithoutValidation(options.RequestIdHeader, RequestIds.Next());
         }
     }
 
-    /// <summary>The version part of a Via entry: <c>1.1</c>, <c>2</c>, <c>1.0</c>.</summary>
-    public static string ProtocolVersion(string protocol) => protocol switch
+    /// <summary>This proxy's Via entry for a message received over <paramref name="protocol"/>: <c>1.1 outrigger</c>, <c>2 outrigger</c>, …</summary>
+    public static string ViaEntry(string protocol) => protocol switch
     {
-        "HTTP/2" => "2",
-        "HTTP/1.0" => "1.0",
-        "HTTP/3" => "3",
-        _ => "1.1",
+        "HTTP/2" => "2 " + ViaValue,
+        "HTTP/1.0" => "1.0 " + ViaValue,
+        "HTTP/3" => "3 " + ViaValue,
+        _ => "1.1 " + ViaValue,
+    };
+
+    /// <summary>This proxy's Via entry for a response received with <paramref name="version"/>.</summary>
+    public static string ViaEntry(Version version) => version.Major switch
+    {
+        2 => "2 " + ViaValue,
+        3 => "3 " + ViaValue,
+        _ => version.Minor == 0 ? "1.0 " + ViaValue : "1.1 " + ViaValue,
     };
 
     private static void ApplyTransforms(HttpRequestMessage message, RouteTransformOptions transforms)

@@ -18,7 +18,7 @@ internal static class ResponseHeaders
         CopyAll(response.Content.Headers.NonValidated, target.Headers, upgrade, namedInConnection);
         if (via)
         {
-            var hop = $"{(response.Version.Major == 2 ? "2" : response.Version.Minor == 0 ? "1.0" : "1.1")} {RequestHeaders.ViaValue}";
+            var hop = RequestHeaders.ViaEntry(response.Version);
             target.Headers.Via = target.Headers.Via.Count == 0 ? hop : $"{target.Headers.Via}, {hop}";
         }
 

@@ -1,0 +1,20 @@
+using System.Security.Cryptography;
+
+namespace Outrigger.Proxy.Forwarding;
+
+/// <summary>
+/// Request ids for requests that arrive without one: 32 lowercase hex characters (the shape of a GUID's "N" format), a
+/// random 64-bit prefix chosen once per process followed by a 64-bit counter. Unique within the process and, by the
+/// prefix, across processes; not secret. <see cref="Guid.NewGuid"/> costs a read of the kernel's random device per call.
+/// </summary>
+internal static class RequestIds
+{
+    private static readonly string Prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    private static long _counter;
+
+    public static string Next() => string.Create(32, Interlocked.Increment(ref _counter), static (span, n) =>
+    {
+        Prefix.CopyTo(span);
+        n.TryFormat(span[16..], out _, "x16");
+    });
+}
