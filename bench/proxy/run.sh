@@ -23,44 +23,13 @@ STREAMS=${STREAMS:-32}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/outrigger-bench.XXXXXX)
-PIDS=()
-CLK_TCK=$(getconf CLK_TCK)
 UP_H1=18080 UP_H2=18090 NGINX=18081 NGINX_H2=18091 HAPROXY=18082 OUTRIGGER=18083 TUNED=18084
-
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-for tool in dotnet nginx haproxy wrk h2load hey taskset; do
-  command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }
-done
-
-echo "== building Outrigger (Release)"
-dotnet build "$ROOT/src/Outrigger" -c Release -o "$WORK/bin" -v quiet -nologo >/dev/null
-
-mkdir -p "$WORK/www" "$WORK/logs"
-chmod 755 "$WORK" "$WORK/www"   # nginx workers run as an unprivileged user
-head -c 2048 /dev/urandom >"$WORK/www/2k"
-head -c 65536 /dev/urandom >"$WORK/www/64k"
-chmod 644 "$WORK/www/"*
-
-cat >"$WORK/upstream.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/upstream.pid;
-error_log $WORK/logs/upstream.err warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 10000000;
-  server { listen 127.0.0.1:$UP_H1; root $WORK/www; }
-  server { listen 127.0.0.1:$UP_H2 http2; root $WORK/www; }
-}
-CONF
+# shellcheck source=common.sh
+. "$HERE/common.sh"
+trap bench_cleanup EXIT
+require_tools dotnet nginx haproxy wrk h2load hey taskset
+build_outrigger
+write_upstream "$UP_H1" "$UP_H2"
 
 cat >"$WORK/nginx.conf" <<CONF
 worker_processes 1;
@@ -115,22 +84,6 @@ upstream:
       endpoints: [{ address: "127.0.0.1", port: $UP_H1 }]
 CONF
 
-LAST_PID=
-start() { # name core command...; sets LAST_PID
-  local name=$1 core=$2; shift 2
-  taskset -c "$core" "$@" >"$WORK/logs/$name.out" 2>&1 &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-}
-
-wait_port() {
-  for _ in $(seq 1 100); do
-    if curl -s -o /dev/null "http://127.0.0.1:$1/2k"; then return 0; fi
-    sleep 0.1
-  done
-  echo "port $1 did not come up" >&2; cat "$WORK"/logs/* >&2; exit 1
-}
-
 echo "== starting upstream and proxies"
 start upstream 0 nginx -c "$WORK/upstream.conf"
 start nginx 1 nginx -c "$WORK/nginx.conf"
@@ -160,9 +113,6 @@ declare -A TARGET_PIDS=(
 declare -A H1_PORT=([direct]=$UP_H1 [nginx]=$NGINX [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-tuned]=$TUNED)
 declare -A H2_PORT=([direct]=$UP_H2 [nginx]=$NGINX_H2 [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-tuned]=$TUNED)
 read -r -a TARGETS <<<"${ONLY:-direct nginx haproxy outrigger outrigger-tuned}"
-
-cpu_ticks() { local total=0; for pid in $1; do total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done; echo $total; }
-rss_kb() { local total=0; for pid in $1; do total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status"))); done; echo $total; }
 
 declare -A IDLE_RSS PEAK_RSS
 for t in "${TARGETS[@]}"; do IDLE_RSS[$t]=$( [ -n "${TARGET_PIDS[$t]}" ] && rss_kb "${TARGET_PIDS[$t]}" || echo 0 ); PEAK_RSS[$t]=0; done
@@ -199,7 +149,7 @@ run() { # target size protocol
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     local peak; peak=$(sort -n "$WORK/rss.$t" | tail -1)
     [ "${peak:-0}" -gt "${PEAK_RSS[$t]}" ] && PEAK_RSS[$t]=$peak
-    local us; us=$(awk -v d=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", d / hz * 1e6 / n }')
+    local us; us=$(us_per_request $((after - before)) "$requests")
   else
     local us="—"
   fi
@@ -235,8 +185,6 @@ for t in "${TARGETS[@]}"; do
   echo "   $t: $rps req/s, p50 ${p50} ms, p99 ${p99} ms"
   LAT_ROWS+=("| $t | $rps | $p50 | $p99 | $(awk -v a="$p99" -v b="${P99[direct]}" 'BEGIN { printf "%.3f", a - b }') |")
 done
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "—" }'; }
 
 {
   echo "# Proxy benchmark results"

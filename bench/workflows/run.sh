@@ -60,26 +60,29 @@ done
   echo "  messages: the engine and store cost alone."
   echo "- sidecar: the C# SDK (\`WorkflowClient\`) over \`RaftoralSidecar.WorkflowStream\` on loopback h2c, in the same process."
   echo "Checkpoint latency: from the checkpoint call (proposal) to its committed value back in the handler."
+  echo "Each run: 1 s warm-up (not counted), then ${seconds} s measured. CPU: the process's user+system time per workflow"
+  echo "over the measured part (engine, store and, in sidecar mode, both ends of the stream)."
   echo
-  echo "| store | concurrency | mode | workflows/s | checkpoint p50 ms | checkpoint p99 ms |"
-  echo "|---|---|---|---|---|---|"
-  while IFS=$'\t' read -r mode c count rate p50 p99; do
-    echo "| ${mode#*/} | $c | ${mode%%/*} | $rate | $p50 | $p99 |"
+  echo "| store | concurrency | mode | workflows/s | checkpoint p50 ms | checkpoint p99 ms | CPU ms/workflow |"
+  echo "|---|---|---|---|---|---|---|"
+  while IFS=$'\t' read -r mode c count rate p50 p99 cpu; do
+    echo "| ${mode#*/} | $c | ${mode%%/*} | $rate | $p50 | $p99 | $cpu |"
   done < "$results"
   echo
-  echo "| store | concurrency | sidecar/embedded throughput | sidecar/embedded p50 latency |"
-  echo "|---|---|---|---|"
+  echo "| store | concurrency | sidecar/embedded throughput | sidecar/embedded p50 latency | sidecar/embedded CPU per workflow |"
+  echo "|---|---|---|---|---|"
   /usr/bin/python3 - "$results" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    mode, c, count, rate, p50, p99 = line.split("\t")
+    mode, c, count, rate, p50, p99, cpu = line.split("\t")
     kind, store = mode.split("/")
-    rows[(store, c, kind)] = (float(rate), float(p50))
-for (store, c, kind), (rate, p50) in sorted(rows.items()):
+    rows[(store, c, kind)] = (float(rate), float(p50), float(cpu))
+for (store, c, kind), (rate, p50, cpu) in sorted(rows.items(), key=lambda r: (r[0][0], int(r[0][1]), r[0][2])):
     if kind == "sidecar" and (store, c, "embedded") in rows:
-        erate, ep50 = rows[(store, c, "embedded")]
-        print("| %s | %s | %.2f | %.2fx |" % (store.replace("-store", ""), c, rate / erate, p50 / ep50))
+        erate, ep50, ecpu = rows[(store, c, "embedded")]
+        print("| %s | %s | %.2f | %.2fx | %.2fx |" % (store.replace("-store", ""), c, rate / erate, p50 / ep50, cpu / ecpu))
 PY
+  if [ -f "$here/analysis.md" ]; then cat "$here/analysis.md"; fi
 } > "$here/RESULTS.md"
 cat "$here/RESULTS.md"

@@ -8,29 +8,25 @@ using Outrigger.Discovery.Static;
 using Outrigger.Proxy.Admin;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Configuration;
-using Outrigger.Proxy.Forwarding;
-using Outrigger.Proxy.Health;
 using Outrigger.Proxy.Listener;
-using Outrigger.Proxy.Metrics;
-using Outrigger.Proxy.Policies;
-using Outrigger.Proxy.Routing;
+using Outrigger.Proxy.Reload;
 using Outrigger.Proxy.Tls;
 
 namespace Outrigger.Proxy;
 
-/// <summary>The running proxy: its listener, clusters with their discovery and health checks, and its admin endpoints.</summary>
+/// <summary>
+/// The running proxy: its listener, clusters with their discovery and health checks, its admin endpoints, and the
+/// configuration generation it serves (replaced on reload, see ProxyModule.Reload.cs).
+/// </summary>
 internal sealed partial class ProxyModule : IModule
 {
     private readonly ProxyOptions _options;
     private readonly ModuleContext _context;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, ClusterState> _clusters = new(StringComparer.Ordinal);
-    private readonly List<ActiveHealthChecker> _checkers = [];
-    private readonly List<Task> _watchers = [];
-    private readonly CancellationTokenSource _stop = new();
-    private RouteTable? _routes;
-    private RoutePolicies? _policies;
-    private TlsTermination? _tls;
+    private readonly ReloadStatus _status;
+    private Dictionary<string, RunningCluster> _clusters = new(StringComparer.Ordinal);
+    private ProxyRequestHandler? _handler;
+    private volatile TlsTermination? _tls;
     private HttpServer? _server;
 
     public ProxyModule(ProxyOptions options, ModuleContext context)
@@ -38,7 +34,8 @@ internal sealed partial class ProxyModule : IModule
         _options = options;
         _context = context;
         _logger = context.LoggerFactory.CreateLogger("Outrigger.Proxy");
-        ProxyAdmin.Map(context.Admin, () => _clusters.Values, () => _routes);
+        _status = new ReloadStatus(options.HotReload.Enabled ? context.ConfigFile : null, context.TimeProvider);
+        ProxyAdmin.Map(context.Admin, () => [.. _clusters.Values.Select(c => c.State)], () => _handler?.Runtime.Routes, _status.ToJson);
     }
 
     public string Name => "proxy";
@@ -46,50 +43,35 @@ internal sealed partial class ProxyModule : IModule
     /// <summary>The bound listen endpoints (after <see cref="StartAsync"/>).</summary>
     public IReadOnlyList<System.Net.IPEndPoint> EndPoints => _server?.EndPoints ?? [];
 
+    /// <summary>The configuration generation serving new requests (after <see cref="StartAsync"/>).</summary>
+    internal ProxyRuntime? Runtime => _handler?.Runtime;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var time = _context.TimeProvider;
-        foreach (var options in _options.Clusters)
-        {
-            var cluster = new ClusterState(options, time, _logger);
-            _clusters[options.Name] = cluster;
-            ProxyMetrics.Track(cluster);
-            _watchers.Add(WatchAsync(cluster, CreateDiscovery(options), _stop.Token));
-            if (options.HealthCheck.Enabled)
-            {
-                var checker = new ActiveHealthChecker(cluster, options.HealthCheck, time, _logger);
-                _checkers.Add(checker);
-                checker.Start();
-            }
-        }
-
-        _routes = new RouteTable(_options.Routes, _clusters);
-        var forwarder = new HttpForwarder(_options.Forwarding, time, _logger);
-        var mtls = _options.Listener.Tls?.Termination.ClientCertificates is Tls.ClientCertificateMode.Optional or Tls.ClientCertificateMode.Require;
-        _policies = new RoutePolicies(_routes, _options.Security, mtls, forwarder, time, _logger);
-        var handler = new ProxyRequestHandler(_routes, forwarder, time, _logger);
+        var runtime = Build(_options, generation: 1, previous: null, out _, out var adopt);
+        Adopt(adopt);
+        _status.Applied(1);
+        _handler = new ProxyRequestHandler(runtime, _context.TimeProvider, _logger);
         var listener = _options.Listener;
-        _tls = listener.Tls is { } tls ? new TlsTermination(tls, listener.Protocols, time, _logger) : null;
+        _tls = listener.Tls is { } tls ? new TlsTermination(tls, listener.Protocols, _context.TimeProvider, _logger) : null;
         var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, ConfigureListener);
-        _server = await HttpServer.StartAsync([endpoint], handler.InvokeAsync, new H2cWarningFilter(_context.LoggerFactory), ConfigureLimits, cancellationToken).ConfigureAwait(false);
-        Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, _routes.Routes.Count);
+        _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
+        Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, runtime.Routes.Routes.Count);
+        StartWatching();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await StopWatchingAsync().ConfigureAwait(false);
         if (_server is not null)
         {
             await _server.StopAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await _stop.CancelAsync().ConfigureAwait(false);
-        foreach (var checker in _checkers)
+        foreach (var cluster in _clusters.Values)
         {
-            await checker.DisposeAsync().ConfigureAwait(false);
+            await cluster.StopAsync().ConfigureAwait(false);
         }
-
-        _checkers.Clear();
-        await Task.WhenAll(_watchers).ConfigureAwait(false);
     }
 
     public ModuleHealth GetHealth()
@@ -102,10 +84,10 @@ internal sealed partial class ProxyModule : IModule
         var clusters = new JsonObject();
         foreach (var cluster in _clusters.Values)
         {
-            clusters[cluster.Name] = new JsonObject { ["endpoints"] = cluster.All.Length, ["available"] = cluster.Available.Length };
+            clusters[cluster.State.Name] = new JsonObject { ["endpoints"] = cluster.State.All.Length, ["available"] = cluster.State.Available.Length };
         }
 
-        return new ModuleHealth(true, null, new JsonObject { ["listen"] = string.Join(", ", _server.EndPoints), ["clusters"] = clusters });
+        return new ModuleHealth(true, null, new JsonObject { ["listen"] = string.Join(", ", _server.EndPoints), ["clusters"] = clusters, ["config"] = _status.ToJson() });
     }
 
     public async ValueTask DisposeAsync()
@@ -116,49 +98,38 @@ internal sealed partial class ProxyModule : IModule
             await _server.DisposeAsync().ConfigureAwait(false);
         }
 
+        await RetireAllAsync().ConfigureAwait(false);
         foreach (var cluster in _clusters.Values)
         {
-            ProxyMetrics.Untrack(cluster);
-            cluster.Dispose();
+            cluster.State.Dispose();
         }
 
-        _policies?.Dispose();
+        if (_handler?.Runtime is { } runtime)
+        {
+            runtime.Policies.Dispose();
+            if (runtime.AccessLog is not null)
+            {
+                await runtime.AccessLog.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
         _tls?.Dispose();
-        _stop.Dispose();
     }
 
     private IServiceDiscovery CreateDiscovery(ClusterOptions options) => options.Dns is { } dns
         ? new DnsDiscovery(dns.Name, dns.Port, dns.Weight, DnsResolvers.Create(dns.Name, dns.Server), dns.MinRefresh, dns.MaxRefresh, _context.TimeProvider, _logger)
         : new StaticDiscovery(options.Endpoints);
 
-    private async Task WatchAsync(ClusterState cluster, IServiceDiscovery discovery, CancellationToken token)
-    {
-        try
-        {
-            await foreach (var endpoints in discovery.WatchAsync(token).ConfigureAwait(false))
-            {
-                cluster.UpdateEndpoints(endpoints);
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // Stopping.
-        }
-        catch (Exception e)
-        {
-            Log.DiscoveryFailed(_logger, e, cluster.Name, discovery.Description);
-        }
-    }
-
     private void ConfigureListener(ListenOptions listen)
     {
-        if (_tls is { } tls)
+        if (_tls is not null)
         {
-            TlsListener.Use(listen, tls.Options, _options.Limits.RequestHeadersTimeout);
+            // Asked at each handshake: a reload may replace the TLS termination (new certificate files, client CA).
+            TlsListener.Use(listen, () => _tls!.Options(), _options.Limits.RequestHeadersTimeout);
         }
         else if (listen.Protocols == HttpProtocols.Http1AndHttp2)
         {
-            PriorKnowledgeH2c.Use(listen, _options.Limits.RequestHeadersTimeout);
+            CleartextHttp2.Use(listen, _options.Limits.RequestHeadersTimeout);
         }
     }
 
@@ -174,8 +145,6 @@ internal sealed partial class ProxyModule : IModule
         server.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         server.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
         server.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0 ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod) : null;
-        // h2c connections are presented to Kestrel as TLS (see PriorKnowledgeH2c); their :scheme is http.
-        server.AllowAlternateSchemes = _options.Listener.Tls is null;
         server.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(server.Limits.Http2.MaxRequestHeaderFieldSize, limits.MaxRequestHeaderBytes);
     }
 
@@ -183,8 +152,5 @@ internal sealed partial class ProxyModule : IModule
     {
         [LoggerMessage(1, LogLevel.Information, "Proxy listening on {Endpoints} with {Clusters} clusters and {Routes} routes")]
         public static partial void Listening(ILogger logger, string endpoints, int clusters, int routes);
-
-        [LoggerMessage(2, LogLevel.Error, "Discovery of cluster {Cluster} ({Discovery}) stopped")]
-        public static partial void DiscoveryFailed(ILogger logger, Exception exception, string cluster, string discovery);
     }
 }

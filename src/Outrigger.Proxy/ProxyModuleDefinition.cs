@@ -14,7 +14,10 @@ public sealed class ProxyModuleDefinition : IModuleDefinition
 
     public bool EnabledByDefault => true;
 
-    public IReadOnlyList<string> ExtraSections { get; } = ["server", "upstream", "load_balancing", "circuit_breaker", "retry", "security"];
+    public IReadOnlyList<string> ExtraSections => SpecSections;
+
+    /// <summary>Spec 002's top-level sections that belong to the proxy.</summary>
+    internal static string[] SpecSections { get; } = ["server", "upstream", "load_balancing", "circuit_breaker", "retry", "security"];
 
     public object ReadOptions(ConfigReader root) => ProxyOptionsReader.Read(root);
 

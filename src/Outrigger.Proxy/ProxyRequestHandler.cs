@@ -1,33 +1,53 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Outrigger.Proxy.AccessLog;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Forwarding;
 using Outrigger.Proxy.Metrics;
+using Outrigger.Proxy.Reload;
 using Outrigger.Proxy.Routing;
+using Outrigger.Proxy.Tracing;
 
 namespace Outrigger.Proxy;
 
-/// <summary>The proxy's request pipeline: route, pick an endpoint, forward, record the outcome.</summary>
-internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwarder, TimeProvider time, ILogger logger)
+/// <summary>
+/// The proxy's request pipeline: route, pick an endpoint, forward, record the outcome. The configuration it runs on
+/// (<see cref="Runtime"/>) is replaced as a whole on reload; a request keeps the one it started with.
+/// </summary>
+internal sealed class ProxyRequestHandler(ProxyRuntime runtime, TimeProvider time, ILogger logger)
 {
     /// <summary>Latency recorded for a failed exchange, so that a failing endpoint does not look fast to peak_ewma.</summary>
     private const double FailurePenaltySeconds = 1.0;
 
+    private volatile ProxyRuntime _runtime = runtime;
+
+    public ProxyRuntime Runtime
+    {
+        get => _runtime;
+        set => _runtime = value;
+    }
+
     public async Task InvokeAsync(HttpContext context)
     {
         var start = time.GetTimestamp();
+        var runtime = _runtime;
         ProxyMetrics.RequestStarted();
+        var span = ProxyTracing.StartRequest(context, runtime.Options.Tracing);
+        var record = runtime.AccessLog is null ? null : RequestRecord.Attach(context);
+        CompiledRoute? route = null;
+        var status = StatusCodes.Status500InternalServerError;
         try
         {
-            var route = routes.Match(context.Request, out var values);
+            route = runtime.Routes.Match(context.Request, out var values);
             if (route is null)
             {
-                await NoRouteAsync(context).ConfigureAwait(false);
-                ProxyMetrics.RecordRequest("", "", StatusCodes.Status404NotFound, time.GetElapsedTime(start).TotalSeconds);
+                status = StatusCodes.Status404NotFound;
+                await NoRouteAsync(context, runtime.Routes).ConfigureAwait(false);
+                ProxyMetrics.RecordRequest("", "", status, time.GetElapsedTime(start).TotalSeconds);
                 return;
             }
 
-            var status = route.Policy is { } policy
+            status = route.Policy is { } policy
                 ? await policy.InvokeAsync(context, route, values, this, start).ConfigureAwait(false)
                 : await ForwardAsync(context, route, values, start).ConfigureAwait(false);
             ProxyMetrics.RecordRequest(route.Name, route.Cluster.Name, status, time.GetElapsedTime(start).TotalSeconds);
@@ -35,6 +55,8 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
         finally
         {
             ProxyMetrics.RequestFinished();
+            runtime.AccessLog?.Write(context, start, route, status, record);
+            ProxyTracing.EndRequest(span, route, status);
         }
     }
 
@@ -42,7 +64,7 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
     internal async Task<int> ForwardAsync(HttpContext context, CompiledRoute route, string[] values, long start)
     {
         var cluster = route.Cluster;
-        var endpoint = cluster.Pick(context);
+        var endpoint = cluster.Acquire(context);
         if (endpoint is null)
         {
             var reason = cluster.All.Length == 0 ? "has no endpoints (discovery found none)" : $"has no healthy endpoints (0 of {cluster.All.Length} available)";
@@ -50,11 +72,10 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
             return StatusCodes.Status503ServiceUnavailable;
         }
 
-        endpoint.BeginRequest();
         ForwardResult result;
         try
         {
-            result = await forwarder.ForwardAsync(context, route, endpoint, values).ConfigureAwait(false);
+            result = await _runtime.Forwarder.ForwardAsync(context, route, endpoint, values).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -67,13 +88,14 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
             endpoint.EndRequest();
         }
 
-        RecordAttempt(cluster, endpoint, result, time.GetElapsedTime(start).TotalSeconds);
+        RecordAttempt(context, cluster, endpoint, result, time.GetElapsedTime(start).TotalSeconds);
         return result.StatusCode;
     }
 
-    /// <summary>Feeds one finished upstream attempt to metrics, the endpoint's latency average and passive health.</summary>
-    internal static void RecordAttempt(ClusterState cluster, EndpointState endpoint, ForwardResult result, double seconds)
+    /// <summary>Feeds one finished upstream attempt to metrics, the access log, the endpoint's latency average and passive health.</summary>
+    internal static void RecordAttempt(HttpContext context, ClusterState cluster, EndpointState endpoint, ForwardResult result, double seconds)
     {
+        RequestRecord.Of(context)?.Attempt(endpoint.Authority, result.Error == ForwarderError.None ? result.StatusCode : 0, seconds);
         if (result.Error == ForwarderError.ClientAborted)
         {
             return;
@@ -89,7 +111,7 @@ internal sealed class ProxyRequestHandler(RouteTable routes, HttpForwarder forwa
         cluster.ReportOutcome(endpoint, result);
     }
 
-    private Task NoRouteAsync(HttpContext context)
+    private static Task NoRouteAsync(HttpContext context, RouteTable routes)
     {
         var request = context.Request;
         var hint = routes.Routes.Count == 0 ? " (no services are configured: add upstream.services or proxy.routes)" : "";

@@ -63,7 +63,7 @@ internal static class Embedded
         });
         engine.Receive(session, new AppMessage { RegisterWorkflow = new RegisterWorkflowRequest { WorkflowName = "bench", Version = 1 } });
         await registered.Task;
-        var result = await Driver.RunAsync(new WorkflowDirectory(engine), concurrency, seconds, checkpoints);
+        var result = await Driver.RunAsync(new WorkflowDirectory(engine), concurrency, seconds, checkpoints, latencies);
         engine.Close(session);
         await handler;
         return result;

@@ -17,7 +17,9 @@ using WorkflowBench;
 //   MODE: sidecar (the app is a C# SDK client over the gRPC stream) | embedded (a C# handler drives the engine in-process)
 //   ETCD_URL: use the etcd backend at this client URL instead of the embedded store
 // Runs workflows of CHECKPOINTS checkpoints, CONCURRENCY at a time, for SECONDS; prints one tab-separated line:
-//   mode concurrency workflows workflows/s checkpoint-p50-ms checkpoint-p99-ms
+//   mode concurrency workflows workflows/s checkpoint-p50-ms checkpoint-p99-ms cpu-ms-per-workflow
+// (CPU: this process's user+system time over the run divided by the workflows: on a shared, loaded machine it moves
+// far less than wall-clock rates do, so it shows what a change to the stream path costs or saves)
 var mode = args[0];
 var concurrency = int.Parse(args[1], CultureInfo.InvariantCulture);
 var seconds = double.Parse(args[2], CultureInfo.InvariantCulture);
@@ -34,8 +36,9 @@ try
         "sidecar" => await Sidecar.RunAsync(directory, etcd, concurrency, seconds, checkpoints, latencies),
         _ => throw new ArgumentException("mode is sidecar or embedded"),
     };
+    var cpuPerWorkflow = result.Cpu.TotalMilliseconds / Math.Max(1, result.Workflows);
     Console.WriteLine(string.Join('\t', mode + (etcd is null ? "/embedded-store" : "/etcd"), concurrency, result.Workflows, (result.Workflows / result.Elapsed.TotalSeconds).ToString("F1", CultureInfo.InvariantCulture),
-        latencies.Percentile(0.50).ToString("F3", CultureInfo.InvariantCulture), latencies.Percentile(0.99).ToString("F3", CultureInfo.InvariantCulture)));
+        latencies.Percentile(0.50).ToString("F3", CultureInfo.InvariantCulture), latencies.Percentile(0.99).ToString("F3", CultureInfo.InvariantCulture), cpuPerWorkflow.ToString("F2", CultureInfo.InvariantCulture)));
 }
 finally
 {
@@ -44,12 +47,20 @@ finally
 
 namespace WorkflowBench
 {
-    internal sealed record RunResult(int Workflows, TimeSpan Elapsed);
+    internal sealed record RunResult(int Workflows, TimeSpan Elapsed, TimeSpan Cpu);
 
     /// <summary>Checkpoint latencies in milliseconds (from the checkpoint call to its committed value), from every workflow.</summary>
     internal sealed class Latencies
     {
         private readonly List<double> _values = [];
+
+        public void Clear()
+        {
+            lock (_values)
+            {
+                _values.Clear();
+            }
+        }
 
         public void Add(TimeSpan elapsed)
         {
@@ -69,14 +80,26 @@ namespace WorkflowBench
         }
     }
 
-    /// <summary>Keeps <c>concurrency</c> workflows in flight for the duration, started and awaited through the engine.</summary>
+    /// <summary>
+    /// Keeps <c>concurrency</c> workflows in flight, started and awaited through the engine: a one-second warm-up (JIT,
+    /// connections; not counted), then the measured duration.
+    /// </summary>
     internal static class Driver
     {
-        public static async Task<RunResult> RunAsync(WorkflowDirectory workflows, int concurrency, double seconds, int checkpoints)
+        public static async Task<RunResult> RunAsync(WorkflowDirectory workflows, int concurrency, double seconds, int checkpoints, Latencies latencies)
+        {
+            await RunForAsync(workflows, concurrency, TimeSpan.FromSeconds(1), checkpoints);
+            latencies.Clear();
+            var cpu = Environment.CpuUsage.TotalTime;
+            var clock = Stopwatch.StartNew();
+            var done = await RunForAsync(workflows, concurrency, TimeSpan.FromSeconds(seconds), checkpoints);
+            return new RunResult(done, clock.Elapsed, Environment.CpuUsage.TotalTime - cpu);
+        }
+
+        private static async Task<int> RunForAsync(WorkflowDirectory workflows, int concurrency, TimeSpan deadline, int checkpoints)
         {
             var input = Encoding.UTF8.GetBytes(checkpoints.ToString(CultureInfo.InvariantCulture));
             var clock = Stopwatch.StartNew();
-            var deadline = TimeSpan.FromSeconds(seconds);
             var done = 0;
             var workers = Enumerable.Range(0, concurrency).Select(async _ =>
             {
@@ -93,7 +116,7 @@ namespace WorkflowBench
                 }
             });
             await Task.WhenAll(workers);
-            return new RunResult(done, clock.Elapsed);
+            return done;
         }
     }
 
@@ -128,7 +151,7 @@ namespace WorkflowBench
             using var stop = new CancellationTokenSource();
             var run = client.RunAsync(stop.Token);
             await client.Registered;
-            var result = await Driver.RunAsync(new WorkflowDirectory(module.Engine!), concurrency, seconds, checkpoints);
+            var result = await Driver.RunAsync(new WorkflowDirectory(module.Engine!), concurrency, seconds, checkpoints, latencies);
             await stop.CancelAsync();
             await run;
             await module.StopAsync(CancellationToken.None);

@@ -58,6 +58,12 @@ public sealed class HttpServer : IAsyncDisposable
             });
         }
 
+        if (listenOptions.Exists(CleartextHttp2.IsUsedOn))
+        {
+            options.AllowAlternateSchemes = true;
+            loggerFactory = new CleartextHttp2.WarningFilter(loggerFactory);
+        }
+
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
         try
@@ -120,8 +126,8 @@ public sealed class HttpServer : IAsyncDisposable
 
 /// <summary>One listen socket of an <see cref="HttpServer"/>.</summary>
 /// <param name="EndPoint">Address and port; port 0 picks a free one.</param>
-/// <param name="Protocols">HTTP/1.1, HTTP/2 (h2c when there is no TLS) or both (both needs TLS for ALPN).</param>
-/// <param name="Configure">Further listener setup, e.g. <c>l =&gt; l.UseHttps(...)</c>.</param>
+/// <param name="Protocols">HTTP/1.1, HTTP/2 (h2c when there is no TLS) or both (both needs TLS for ALPN, or <see cref="CleartextHttp2"/> on a cleartext port).</param>
+/// <param name="Configure">Further listener setup, e.g. <c>l =&gt; l.UseHttps(...)</c>, or <see cref="CleartextHttp2.Use"/> for HTTP/1.1 and h2c on one cleartext port.</param>
 public sealed record ListenEndpoint(IPEndPoint EndPoint, HttpProtocols Protocols = HttpProtocols.Http1AndHttp2, Action<ListenOptions>? Configure = null)
 {
     /// <summary>Parses a configured <c>host:port</c> (see <see cref="HostPort"/>).</summary>

@@ -8,11 +8,15 @@ using Outrigger.Proxy.Routing;
 
 namespace Outrigger.Proxy.Admin;
 
-/// <summary>The proxy's admin endpoints: <c>GET /clusters</c> (endpoints, health, weights, load) and <c>GET /routes</c>.</summary>
+/// <summary>
+/// The proxy's admin endpoints: <c>GET /clusters</c> (endpoints, health, weights, load), <c>GET /routes</c> and
+/// <c>GET /proxy/config</c> (configuration generation, last reload and its error).
+/// </summary>
 internal static class ProxyAdmin
 {
-    public static void Map(AdminRoutes admin, Func<IReadOnlyCollection<ClusterState>> clusters, Func<RouteTable?> routes)
+    public static void Map(AdminRoutes admin, Func<IReadOnlyCollection<ClusterState>> clusters, Func<RouteTable?> routes, Func<JsonObject> config)
     {
+        admin.Map("/proxy/config", "Proxy configuration: generation, watched file, last applied and rejected reload, last error.", context => WriteAsync(context, config()));
         admin.Map("/clusters", "Proxy clusters: endpoints, health, weights, requests in flight.", context => WriteAsync(context, Clusters(clusters())));
         admin.Map("/routes", "Proxy routes in match order, with their conditions and clusters.", context => WriteAsync(context, Routes(routes())));
     }

@@ -16,6 +16,9 @@ namespace Outrigger.Proxy.Clusters;
 /// </summary>
 internal sealed class ClusterState : IDisposable
 {
+    /// <summary>How often a request picks again when the endpoint it picked was closed meanwhile (it left the cluster).</summary>
+    public const int MaxPicks = 4;
+
     private readonly Lock _lock = new();
     private readonly Func<DiscoveredEndpoint, EndpointState> _createEndpoint;
     private EndpointState[] _all = [];
@@ -31,7 +34,7 @@ internal sealed class ClusterState : IDisposable
         _createEndpoint = createEndpoint ?? (e => new EndpointState(e, options.Tls is not null, EndpointClientFactory.Create(options, e), new LatencyEwma(time, options.LoadBalancing.EwmaDecay)));
     }
 
-    public ClusterOptions Options { get; }
+    public ClusterOptions Options { get; private set; }
 
     public string Name => Options.Name;
 
@@ -79,13 +82,12 @@ internal sealed class ClusterState : IDisposable
                 }
             }
 
+            Volatile.Write(ref _all, next.ToArray());
+            RefreshAvailabilityLocked();
             foreach (var removed in old.Values)
             {
                 removed.Remove();
             }
-
-            Volatile.Write(ref _all, next.ToArray());
-            RefreshAvailabilityLocked();
         }
 
         if (added.Count > 0)
@@ -101,6 +103,21 @@ internal sealed class ClusterState : IDisposable
         {
             RefreshAvailabilityLocked();
         }
+    }
+
+    /// <summary>Picks an endpoint and counts the request on it (see <see cref="EndpointState.TryBeginRequest"/>); null when none is available.</summary>
+    public EndpointState? Acquire(HttpContext? context)
+    {
+        for (var i = 0; i < MaxPicks; i++)
+        {
+            var endpoint = Pick(context);
+            if (endpoint is null || endpoint.TryBeginRequest())
+            {
+                return endpoint;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Picks an endpoint for the request, honouring session affinity; null when none is available.</summary>
@@ -136,6 +153,23 @@ internal sealed class ClusterState : IDisposable
 
     /// <summary>Feeds the outcome of a forwarded request to passive health.</summary>
     public void ReportOutcome(EndpointState endpoint, ForwardResult result) => Outliers.Report(endpoint, result);
+
+    /// <summary>Takes options that differ only by their static endpoints (a reload): the endpoint set is replaced.</summary>
+    public void Adopt(ClusterOptions options)
+    {
+        Options = options;
+        UpdateEndpoints(options.Endpoints);
+    }
+
+    /// <summary>
+    /// The cluster left the configuration and no new request uses it: its endpoints are removed, each closing its
+    /// connections when its last request finishes.
+    /// </summary>
+    public void Retire()
+    {
+        UpdateEndpoints([]);
+        Outliers.Dispose();
+    }
 
     public void Dispose()
     {

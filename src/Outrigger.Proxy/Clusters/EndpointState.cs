@@ -10,6 +10,9 @@ namespace Outrigger.Proxy.Clusters;
 internal sealed class EndpointState : IDisposable
 {
     private readonly HttpMessageInvoker _invoker;
+    /// <summary>Marks a closed endpoint in <see cref="_outstanding"/>: increments keep it negative, so no request starts.</summary>
+    private const int Closed = int.MinValue / 2;
+
     private int _outstanding;
     private int _removed;
     private int _disposed;
@@ -43,7 +46,7 @@ internal sealed class EndpointState : IDisposable
     public int Weight => Endpoint.Weight;
 
     /// <summary>Requests forwarded to this endpoint and not finished yet.</summary>
-    public int Outstanding => Volatile.Read(ref _outstanding);
+    public int Outstanding => Math.Max(0, Volatile.Read(ref _outstanding));
 
     public long TotalRequests => Interlocked.Read(ref _requests);
 
@@ -66,17 +69,26 @@ internal sealed class EndpointState : IDisposable
 
     public void UpdateMetadata(DiscoveredEndpoint endpoint) => Endpoint = endpoint;
 
-    public void BeginRequest()
+    /// <summary>
+    /// Counts a request about to be sent. False when the endpoint left its cluster and its pool was closed after it was
+    /// picked (a configuration reload or discovery removed it): the caller picks again.
+    /// </summary>
+    public bool TryBeginRequest()
     {
-        Interlocked.Increment(ref _outstanding);
+        if (Interlocked.Increment(ref _outstanding) <= 0)
+        {
+            return false;
+        }
+
         Interlocked.Increment(ref _requests);
+        return true;
     }
 
     public void EndRequest()
     {
         if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _removed) == 1)
         {
-            Dispose();
+            Close();
         }
     }
 
@@ -84,17 +96,24 @@ internal sealed class EndpointState : IDisposable
     public void Remove()
     {
         Volatile.Write(ref _removed, 1);
-        if (Outstanding == 0)
-        {
-            Dispose();
-        }
+        Close();
     }
 
     public void Dispose()
     {
+        Volatile.Write(ref _outstanding, Closed);
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _invoker.Dispose();
+        }
+    }
+
+    /// <summary>Closes the pool if no request is in flight, atomically with respect to <see cref="TryBeginRequest"/>.</summary>
+    private void Close()
+    {
+        if (Interlocked.CompareExchange(ref _outstanding, Closed, 0) == 0)
+        {
+            Dispose();
         }
     }
 

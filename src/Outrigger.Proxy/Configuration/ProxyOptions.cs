@@ -13,6 +13,15 @@ internal sealed record ProxyOptions(
 {
     /// <summary>Spec 002's <c>security</c> section (global rate limit, authentication, authorization, CORS).</summary>
     public Security.SecurityOptions Security { get; init; } = Outrigger.Proxy.Security.SecurityOptions.None;
+
+    /// <summary><c>proxy.access_log</c>.</summary>
+    public Outrigger.Proxy.AccessLog.AccessLogOptions AccessLog { get; init; } = Outrigger.Proxy.AccessLog.AccessLogOptions.Disabled;
+
+    /// <summary><c>proxy.tracing</c>.</summary>
+    public Outrigger.Proxy.Tracing.TracingOptions Tracing { get; init; } = Outrigger.Proxy.Tracing.TracingOptions.Default;
+
+    /// <summary><c>proxy.hot_reload</c>.</summary>
+    public Reload.ReloadOptions HotReload { get; init; } = Reload.ReloadOptions.Default;
 }
 
 /// <summary>The downstream listener.</summary>

@@ -44,6 +44,9 @@ internal static class ProxyOptionsReader
         return new ProxyOptions(listener, limits, forwarding, routes, clusters, defaults.Breaker)
         {
             Security = Security.SecurityReader.Read(root.Section("security", "Spec 002 security: rate limiting, authentication, authorization and CORS for every route.")),
+            AccessLog = AccessLog.AccessLogReader.Read(proxy.Section("access_log", "One JSON line per request (present: on), sampled, written off the request path.")),
+            Tracing = Tracing.TracingReader.Read(proxy.Section("tracing", "W3C trace context propagation and spans per request and upstream attempt.")),
+            HotReload = Reload.ReloadReader.Read(proxy.Section("hot_reload", "Apply changes of the configuration file while running.")),
         };
     }
 

@@ -3,9 +3,11 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Outrigger.Proxy.AccessLog;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Routing;
+using Outrigger.Proxy.Tracing;
 
 namespace Outrigger.Proxy.Forwarding;
 
@@ -50,13 +52,16 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
             AsWebSocketUpgrade(message);
         }
 
+        var span = ProxyTracing.StartAttempt(message, endpoint.Authority);
         try
         {
             var response = await endpoint.Invoker.SendAsync(message, token).ConfigureAwait(false);
+            ProxyTracing.EndAttempt(span, response, null);
             return new UpstreamExchange(message, response, null, upgrade, h2WebSocket);
         }
         catch (Exception e)
         {
+            ProxyTracing.EndAttempt(span, null, e);
             return new UpstreamExchange(message, null, e, upgrade, h2WebSocket);
         }
     }
@@ -137,7 +142,7 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
         }
         else if (!upgrade && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
-            message.Content = new StreamingRequestContent(request.BodyReader);
+            message.Content = new StreamingRequestContent(request.BodyReader, RequestRecord.Of(context));
         }
 
         RequestHeaders.Copy(context, message, upgrade, options, route.Options.Transforms);
@@ -199,6 +204,7 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
             return ForwarderError.ResponseBodyUpstream;
         }
 
+        var record = RequestRecord.Of(context);
         var body = context.Response.BodyWriter;
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -229,6 +235,8 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
                 {
                     return ForwarderError.ClientAborted;
                 }
+
+                record?.Sent(read);
             }
         }
         finally

@@ -1,14 +1,15 @@
 using System.IO.Pipelines;
 using System.Net;
+using Outrigger.Proxy.AccessLog;
 
 namespace Outrigger.Proxy.Forwarding;
 
 /// <summary>
 /// The client's request body as upstream request content, copied from Kestrel's request pipe as it arrives: nothing
 /// is buffered beyond what one read returns. Data is flushed upstream whenever the client has nothing more ready,
-/// so streaming (gRPC, uploads) flows. Failures on the client side are remembered so they are not blamed on the upstream.
+/// so streaming (gRPC, uploads) flows. The bytes copied are added to the request's access log record, if any. Failures on the client side are remembered so they are not blamed on the upstream.
 /// </summary>
-internal sealed class StreamingRequestContent(PipeReader source) : HttpContent
+internal sealed class StreamingRequestContent(PipeReader source, RequestRecord? record) : HttpContent
 {
     /// <summary>Set when reading the client's body failed (bad framing, too large, too slow, client gone).</summary>
     public Exception? ClientError { get; private set; }
@@ -38,6 +39,7 @@ internal sealed class StreamingRequestContent(PipeReader source) : HttpContent
                 await stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
             }
 
+            record?.Received(buffer.Length);
             source.AdvanceTo(buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {

@@ -80,7 +80,7 @@ internal sealed class ResilientExchange
     {
         ResetAttempt();
         Attempts++;
-        var endpoint = Pick();
+        var endpoint = Acquire();
         if (endpoint is null)
         {
             NoEndpoint = true;
@@ -90,7 +90,6 @@ internal sealed class ResilientExchange
 
         Endpoint = endpoint;
         var token = StartAttemptTimeout(overall);
-        endpoint.BeginRequest();
         _attemptStart = _owner.Time.GetTimestamp();
         Upstream = await _owner.Forwarder.SendAsync(Context, Route, endpoint, Values, Body?.CreateContent(), token).ConfigureAwait(false);
         if (Upstream.Response is { } response)
@@ -186,7 +185,7 @@ internal sealed class ResilientExchange
             ResilienceMetrics.Add(ResilienceMetrics.PerTryTimeouts, Route.Cluster.Name);
         }
 
-        ProxyRequestHandler.RecordAttempt(Route.Cluster, endpoint, result, _owner.Time.GetElapsedTime(_attemptStart).TotalSeconds);
+        ProxyRequestHandler.RecordAttempt(Context, Route.Cluster, endpoint, result, _owner.Time.GetElapsedTime(_attemptStart).TotalSeconds);
     }
 
     /// <summary>Stops the latest attempt's timeout (its response headers arrived and will be streamed).</summary>
@@ -234,6 +233,21 @@ internal sealed class ResilientExchange
 
         RetryAfter = wait;
         return wait <= retry.MaxRetryAfter;
+    }
+
+    /// <summary>Picks an endpoint and counts the attempt on it (picking again if it was closed meanwhile).</summary>
+    private EndpointState? Acquire()
+    {
+        for (var i = 0; i < ClusterState.MaxPicks; i++)
+        {
+            var endpoint = Pick();
+            if (endpoint is null || endpoint.TryBeginRequest())
+            {
+                return endpoint;
+            }
+        }
+
+        return null;
     }
 
     private EndpointState? Pick()

@@ -194,6 +194,7 @@ internal sealed partial class ResilientForwarder
         try
         {
             exchange.Body = await BufferedBody.ReadAsync(context.Request.BodyReader, (int)contentLength, context.RequestAborted).ConfigureAwait(false);
+            AccessLog.RequestRecord.Of(context)?.Received(exchange.Body.Length);
             return null;
         }
         catch (BadHttpRequestException e)

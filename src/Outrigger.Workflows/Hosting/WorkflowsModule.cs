@@ -16,6 +16,9 @@ namespace Outrigger.Workflows.Hosting;
 /// </summary>
 internal sealed class WorkflowsModule(WorkflowsOptions options, ModuleContext context, ICoordinationStore? sharedStore = null) : IModule
 {
+    /// <summary>How long a connection to the node port may stay silent before it is closed.</summary>
+    private static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
+
     private ICoordinationStore? _store;
     private WorkflowEngine? _engine;
     private HttpServer? _sidecar;
@@ -49,12 +52,12 @@ internal sealed class WorkflowsModule(WorkflowsOptions options, ModuleContext co
         var management = Registry();
         management.Options.NonGrpcRequestHandler = new HttpApi(directory, options.Engine.NodeId).HandleAsync;
         new ManagementService(directory).Register(management);
+        // One cleartext node port: HTTP/1.1 for curl and the HTTP API, prior-knowledge HTTP/2 for gRPC.
         _node = await HttpServer.StartAsync(
-            [ListenEndpoint.Parse(options.NodeListen, HttpProtocols.Http1AndHttp2, CleartextH2.Enable)],
+            [ListenEndpoint.Parse(options.NodeListen, HttpProtocols.Http1AndHttp2, l => CleartextHttp2.Use(l, FirstBytesTimeout))],
             management.RequestDelegate,
-            new CleartextH2.WarningFilter(context.LoggerFactory),
-            CleartextH2.Configure,
-            cancellationToken).ConfigureAwait(false);
+            context.LoggerFactory,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private GrpcServiceRegistry Registry() => new(new GrpcServerOptions { LoggerFactory = context.LoggerFactory, TimeProvider = context.TimeProvider });

@@ -28,6 +28,9 @@ internal sealed class SidecarConfiguration
 
     public HostOptions Host { get; }
 
+    /// <summary>The file read (null for embedded defaults, standard input included: it cannot be read again).</summary>
+    public string? ConfigFile { get; private init; }
+
     public TelemetryOptions Telemetry { get; }
 
     public IReadOnlyList<EnabledModule> Enabled { get; }
@@ -95,7 +98,7 @@ internal sealed class SidecarConfiguration
 
         session.ReportUnknownKeys();
         session.ThrowIfErrors();
-        return new SidecarConfiguration(host, telemetry, enabled, disabled, outline, warnings);
+        return new SidecarConfiguration(host, telemetry, enabled, disabled, outline, warnings) { ConfigFile = path is "-" or "/dev/stdin" ? null : path };
     }
 
     /// <summary>

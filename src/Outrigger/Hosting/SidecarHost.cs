@@ -34,7 +34,7 @@ internal sealed partial class SidecarHost : IAdminSource, IAsyncDisposable
         _otlp = TelemetrySetup.StartOtlpExport(configuration.Telemetry);
         var routes = new AdminRoutes();
         _admin = new AdminServer(routes, this, _metrics, LoggerFactory);
-        var context = new ModuleContext(LoggerFactory, timeProvider ?? TimeProvider.System, routes, configuration.Host.DataDirectory);
+        var context = new ModuleContext(LoggerFactory, timeProvider ?? TimeProvider.System, routes, configuration.Host.DataDirectory, configuration.ConfigFile);
         foreach (var module in configuration.Enabled)
         {
             _modules.Add(module.Definition.Create(module.Options, context));

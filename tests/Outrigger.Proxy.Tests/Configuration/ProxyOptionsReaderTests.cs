@@ -145,4 +145,22 @@ public sealed class ProxyOptionsReaderTests
         Assert.Equal("upstream.services.api.endpoints[0].wieght", error.Path);
         Assert.Contains("weight", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Read_ObservabilityAndReloadSections_DefaultsAndPresentSectionEnablesTheAccessLog()
+    {
+        var defaults = TestConfig.Read("proxy: {}\n");
+        Assert.False(defaults.AccessLog.Enabled);
+        Assert.True(defaults.Tracing.Spans);
+        Assert.True(defaults.Tracing.StartTraces);
+        Assert.True(defaults.HotReload.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(2), defaults.HotReload.Interval);
+
+        var set = TestConfig.Read("proxy:\n  access_log: { path: /tmp/a.log, sample_rate: 0.1 }\n  hot_reload: { enabled: false, drain_ms: 0 }\n");
+        Assert.True(set.AccessLog.Enabled);
+        Assert.Equal("/tmp/a.log", set.AccessLog.Path);
+        Assert.Equal(0.1, set.AccessLog.SampleRate);
+        Assert.False(set.HotReload.Enabled);
+        Assert.Equal(TimeSpan.Zero, set.HotReload.DrainDelay);
+    }
 }

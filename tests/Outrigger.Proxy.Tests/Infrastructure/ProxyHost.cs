@@ -23,7 +23,11 @@ internal sealed class ProxyHost : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
-    public static async Task<ProxyHost> StartAsync(string yaml, TimeProvider? time = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="yaml">The configuration.</param>
+    /// <param name="time">The clock (default: the system's).</param>
+    /// <param name="loggerFactory">Logs (default: <see cref="DefaultLoggerFactory"/>).</param>
+    /// <param name="configFile">The file the proxy is told it was started with (hot reload watches it).</param>
+    public static async Task<ProxyHost> StartAsync(string yaml, TimeProvider? time = null, ILoggerFactory? loggerFactory = null, string? configFile = null)
     {
         var options = TestConfig.Read(yaml);
         if (options.Listener.Address == Proxy.Configuration.ProxyOptionsReader.DefaultListen)
@@ -32,7 +36,7 @@ internal sealed class ProxyHost : IAsyncDisposable
         }
 
         var admin = new AdminRoutes();
-        var context = new ModuleContext(loggerFactory ?? DefaultLoggerFactory(), time ?? TimeProvider.System, admin, Path.GetTempPath());
+        var context = new ModuleContext(loggerFactory ?? DefaultLoggerFactory(), time ?? TimeProvider.System, admin, Path.GetTempPath(), configFile);
         var module = (ProxyModule)new ProxyModuleDefinition().Create(options, context);
         await module.StartAsync(CancellationToken.None);
         return new ProxyHost(module, admin);

@@ -1,22 +1,14 @@
 using Outrigger.Core.Configuration;
 using Outrigger.Proxy.Configuration;
+using Outrigger.Proxy.Reload;
 
 namespace Outrigger.Proxy.Tests.Infrastructure;
 
-/// <summary>Reads proxy options from YAML the way the host does: file, read, unknown keys, errors.</summary>
+/// <summary>Reads proxy options from YAML the way a reload does (file, read, unknown keys, errors), without the environment.</summary>
 internal static class TestConfig
 {
     public static ProxyOptions Read(string yaml) => Read(yaml, out var errors) ?? throw new ConfigException([.. errors]);
 
-    public static ProxyOptions? Read(string yaml, out IReadOnlyList<ConfigError> errors)
-    {
-        var root = YamlConfigParser.Parse(yaml, "test.yaml");
-        var session = new ConfigReadSession();
-        var reader = session.Root(root, new ConfigOutline());
-        reader.Section("proxy", "").Bool("enabled", true, "");
-        var options = ProxyOptionsReader.Read(reader);
-        session.ReportUnknownKeys();
-        errors = session.Errors;
-        return errors.Count == 0 ? options : null;
-    }
+    public static ProxyOptions? Read(string yaml, out IReadOnlyList<ConfigError> errors) =>
+        ProxyConfigLoader.Load(yaml, "test.yaml", new Dictionary<string, string>(), out errors);
 }

@@ -38,7 +38,7 @@ public sealed class LoadBalancerTests
         var endpoints = Endpoints.Many(3);
         for (var i = 0; i < 10; i++)
         {
-            endpoints[0].BeginRequest();
+            Assert.True(endpoints[0].TryBeginRequest());
         }
 
         var balancer = new LeastRequestsBalancer();
@@ -76,7 +76,7 @@ public sealed class LoadBalancerTests
         for (var i = 0; i < 4; i++)
         {
             var picked = balancer.Pick(endpoints, null);
-            picked.BeginRequest();
+            Assert.True(picked.TryBeginRequest());
             picks.Add(picked);
         }
 

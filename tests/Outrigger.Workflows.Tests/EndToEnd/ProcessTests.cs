@@ -175,6 +175,8 @@ public sealed class ProcessTests : IAsyncLifetime
         await _management.RunAsync("fail", 1, "\"x\"", "metrics-fail", TimeSpan.FromSeconds(30));
         using var http = new HttpClient();
 
+        // The SDK's connection probe is a short stream of its own: wait until only the app's stream is counted.
+        await Wait.UntilAsync(async () => Value(await http.GetStringAsync($"{_sidecar.AdminUrl}/metrics"), "workflow_app_streams") == 1, "one app stream is counted");
         var text = await http.GetStringAsync($"{_sidecar.AdminUrl}/metrics");
 
         foreach (var name in (string[])["workflows_started_total", "workflows_completed_total", "workflows_failed_total", "workflow_checkpoint_commit_seconds_bucket", "workflow_checkpoint_commit_seconds_count", "workflows_active", "workflow_app_streams"])

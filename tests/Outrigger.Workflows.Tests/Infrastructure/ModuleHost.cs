@@ -49,8 +49,13 @@ internal sealed class ModuleHost : IAsyncDisposable
         return options;
     }
 
-    public static string Yaml(string node, string dataDirectory, string extra = "", string sidecarListen = "127.0.0.1:0", string nodeListen = "127.0.0.1:0") =>
-        "workflows:\n" + Indent($"pod_name: {node}\nstorage_path: {dataDirectory}\nsidecar_listen: {sidecarListen}\nnode_listen: {nodeListen}\n{TestDefaults}\n{extra}");
+    /// <summary>A <c>workflows:</c> section with <see cref="TestDefaults"/>; a top-level key of <paramref name="extra"/> replaces its default.</summary>
+    public static string Yaml(string node, string dataDirectory, string extra = "", string sidecarListen = "127.0.0.1:0", string nodeListen = "127.0.0.1:0")
+    {
+        var overridden = extra.Split('\n').Where(l => l.Length > 0 && !char.IsWhiteSpace(l[0]) && l.Contains(':', StringComparison.Ordinal)).Select(l => l[..(l.IndexOf(':', StringComparison.Ordinal) + 1)]).ToList();
+        var defaults = string.Join('\n', TestDefaults.Split('\n').Where(l => !overridden.Any(key => l.StartsWith(key, StringComparison.Ordinal))));
+        return "workflows:\n" + Indent($"pod_name: {node}\nstorage_path: {dataDirectory}\nsidecar_listen: {sidecarListen}\nnode_listen: {nodeListen}\n{defaults}\n{extra}");
+    }
 
     private static string Indent(string text) => string.Join('\n', text.Split('\n').Where(l => l.Trim().Length > 0).Select(l => "  " + l));
 

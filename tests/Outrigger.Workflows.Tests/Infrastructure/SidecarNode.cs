@@ -10,8 +10,17 @@ internal sealed class SidecarNode : IAsyncDisposable
     private readonly string _config;
     private ChildProcess? _process;
 
+    /// <summary>
+    /// A node lease of 5 s unless <paramref name="extraYaml"/> sets <c>node_ttl_seconds</c>: long enough that a loaded
+    /// machine does not expire a live node's lease (which would move its workflows), short enough for failover tests.
+    /// </summary>
     public SidecarNode(string node, string directory, string extraYaml = "")
     {
+        if (!extraYaml.Contains("node_ttl_seconds:", StringComparison.Ordinal))
+        {
+            extraYaml = "node_ttl_seconds: 5\n" + extraYaml;
+        }
+
         SidecarPort = Ports.Free();
         NodePort = Ports.Free();
         AdminPort = Ports.Free();
