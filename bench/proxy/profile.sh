@@ -55,6 +55,8 @@ CONF
 cat >"$WORK/outrigger.yaml" <<CONF
 admin: { address: "127.0.0.1:$ADMIN" }
 telemetry: { log_level: warning }
+gateway: { enabled: false }
+workflows: { enabled: false }
 proxy:
   listen: "127.0.0.1:$PROXY"
 upstream:
