@@ -8,8 +8,9 @@
 # HAProxy with one thread), the load generators and the upstream on core 0. The main figure is the proxy process's
 # CPU time per request (utime+stime from /proc/PID/stat before and after each run). Also: throughput and latency
 # (wrk for HTTP/1.1 keep-alive, h2load for HTTP/2 prior-knowledge h2c), p99 latency added at half of Outrigger's
-# saturation rate (hey, rate-limited), and resident memory idle and under load. "outrigger-tuned" is the same binary
-# with dynamic PGO on (environment variable), to show what it is worth; inline socket completions are on in both (the default).
+# saturation rate (hey, rate-limited), and resident memory idle and under load. "outrigger-bare" is the same binary
+# doing the header work the nginx configuration does (X-Forwarded-* only: no Via, no generated x-request-id or traceparent),
+# to show what those defaults cost.
 #
 # Needs: dotnet, nginx, haproxy, wrk, h2load, hey, taskset (Debian: nginx haproxy wrk nghttp2-client hey util-linux).
 # Knobs: DURATION (s, default 10), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
@@ -25,7 +26,7 @@ STREAMS=${STREAMS:-32}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/outrigger-bench.XXXXXX)
-UP_H1=18080 UP_H2=18090 NGINX=18081 NGINX_H2=18091 HAPROXY=18082 OUTRIGGER=18083 TUNED=18084
+UP_H1=18080 UP_H2=18090 NGINX=18081 NGINX_H2=18091 HAPROXY=18082 OUTRIGGER=18083 BARE=18084
 # shellcheck source=common.sh
 . "$HERE/common.sh"
 trap bench_cleanup EXIT
@@ -97,11 +98,12 @@ HAPROXY_PID=$LAST_PID
 export DOTNET_gcServer=0 DOTNET_gcConcurrent=0
 start outrigger 1 "$WORK/bin/outrigger" start --config "$WORK/outrigger.yaml"
 OUT_PID=$LAST_PID
-# The same binary with dynamic PGO on (inline socket completions are already the default, set in Program.cs).
-sed "s/:$OUTRIGGER/:$TUNED/" "$WORK/outrigger.yaml" >"$WORK/outrigger-tuned.yaml"
-DOTNET_TieredPGO=1 start outrigger-tuned 1 "$WORK/bin/outrigger" start --config "$WORK/outrigger-tuned.yaml"
-TUNED_PID=$LAST_PID
-for port in $UP_H1 $NGINX $HAPROXY $OUTRIGGER $TUNED; do wait_port "$port"; done
+# The same binary doing only the header work the nginx configuration does.
+sed -e "s/:$OUTRIGGER/:$BARE/" -e '/^  listen:/a\  forwarding: { via: false, request_id_header: "" }\n  tracing: { start_traces: false }' \
+  "$WORK/outrigger.yaml" >"$WORK/outrigger-bare.yaml"
+start outrigger-bare 1 "$WORK/bin/outrigger" start --config "$WORK/outrigger-bare.yaml"
+BARE_PID=$LAST_PID
+for port in $UP_H1 $NGINX $HAPROXY $OUTRIGGER $BARE; do wait_port "$port"; done
 sleep 1
 
 # The processes whose CPU we charge to each target (nginx: its worker; the master does not serve requests).
@@ -111,11 +113,11 @@ declare -A TARGET_PIDS=(
   [nginx]="$(workers_of "$NGINX_MASTER")"
   [haproxy]="$HAPROXY_PID"
   [outrigger]="$OUT_PID"
-  [outrigger-tuned]="$TUNED_PID"
+  [outrigger-bare]="$BARE_PID"
 )
-declare -A H1_PORT=([direct]=$UP_H1 [nginx]=$NGINX [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-tuned]=$TUNED)
-declare -A H2_PORT=([direct]=$UP_H2 [nginx]=$NGINX_H2 [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-tuned]=$TUNED)
-read -r -a TARGETS <<<"${ONLY:-direct nginx haproxy outrigger outrigger-tuned}"
+declare -A H1_PORT=([direct]=$UP_H1 [nginx]=$NGINX [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-bare]=$BARE)
+declare -A H2_PORT=([direct]=$UP_H2 [nginx]=$NGINX_H2 [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-bare]=$BARE)
+read -r -a TARGETS <<<"${ONLY:-direct nginx haproxy outrigger outrigger-bare}"
 
 declare -A IDLE_RSS PEAK_RSS
 for t in "${TARGETS[@]}"; do IDLE_RSS[$t]=$( [ -n "${TARGET_PIDS[$t]}" ] && rss_kb "${TARGET_PIDS[$t]}" || echo 0 ); PEAK_RSS[$t]=0; done
@@ -200,7 +202,7 @@ done
   echo
   echo "Command: \`bench/proxy/run.sh\` (DURATION=$DURATION, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
   echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger workstation non-concurrent GC and inline socket completions as shipped;"
-  echo "outrigger-tuned = same binary with DOTNET_TieredPGO=1);"
+  echo "outrigger-bare = same binary adding only the X-Forwarded-* headers, as the nginx configuration does);"
   echo "upstream (nginx, 1 worker) and load generators on core 0. CPU = proxy process utime+stime per request."
   echo
   echo "## Saturation"
@@ -211,10 +213,10 @@ done
   echo
   echo "## Outrigger relative to the others (CPU per request; below 1.00 means cheaper)"
   echo
-  echo "| protocol | body | outrigger vs nginx | vs HAProxy | outrigger-tuned vs nginx | vs HAProxy |"
+  echo "| protocol | body | outrigger vs nginx | vs HAProxy | outrigger-bare vs nginx | vs HAProxy |"
   echo "|---|---|---|---|---|---|"
   for size in 2k 64k; do for proto in h1 h2; do
-    echo "| $proto | $size | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["haproxy $size $proto"]}") | $(ratio "${CPU["outrigger-tuned $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger-tuned $size $proto"]}" "${CPU["haproxy $size $proto"]}") |"
+    echo "| $proto | $size | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["haproxy $size $proto"]}") | $(ratio "${CPU["outrigger-bare $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger-bare $size $proto"]}" "${CPU["haproxy $size $proto"]}") |"
   done; done
   echo
   echo "## Latency at half of Outrigger's saturation rate (2 KB, HTTP/1.1, $RATE req/s offered)"
@@ -227,7 +229,7 @@ done
   echo
   echo "| target | idle | peak under load |"
   echo "|---|---|---|"
-  for t in nginx haproxy outrigger outrigger-tuned; do
+  for t in nginx haproxy outrigger outrigger-bare; do
     echo "| $t | $(awk -v k="${IDLE_RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }') | $(awk -v k="${PEAK_RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }') |"
   done
 } >"$HERE/RESULTS.md.new"
