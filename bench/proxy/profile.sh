@@ -8,7 +8,7 @@
 #
 # Same layout as run.sh: upstream nginx and wrk on core 0, Outrigger alone on core 1. Allocated bytes come from the
 # runtime's own counter (dotnet.gc.heap.total_allocated on the admin /metrics endpoint) read before and after the run.
-# Knobs: DURATION (s, 10), CONNS (32), SIZE (2k), RATE (if set, a rate-limited hey run instead of wrk: req/s).
+# Knobs: DURATION (s, 10), WARMUP (s, 15), CONNS (32), SIZE (2k), RATE (if set, a rate-limited hey run instead of wrk: req/s).
 set -euo pipefail
 
 DURATION=${DURATION:-10}
@@ -78,7 +78,8 @@ metric() { curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v m="$1" '$1 ~ "^"m 
 ticks() { awk '{print $14 + $15}' "/proc/$OUT_PID/stat"; }
 switches() { cat /proc/"$OUT_PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 
-$RT taskset -c 0 wrk -t1 -c"$CONNS" -d5s "http://127.0.0.1:$PROXY/$SIZE" >/dev/null
+# Tiered JIT: about 10-15 s of load before the hot paths stop being recompiled.
+$RT taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP:-15}s" "http://127.0.0.1:$PROXY/$SIZE" >/dev/null
 alloc0=$(metric dotnet_gc_heap_total_allocated)
 gc0=$(metric dotnet_gc_collections)
 cpu0=$(ticks)

@@ -13,13 +13,14 @@
 # to show what those defaults cost.
 #
 # Needs: dotnet, nginx, haproxy, wrk, h2load, hey, taskset (Debian: nginx haproxy wrk nghttp2-client hey util-linux).
-# Knobs: DURATION (s, default 10), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
+# Knobs: DURATION (s, default 10), WARMUP (s of HTTP/1.1 load per target before measuring, 15), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
 # for quick comparisons ONLY="outrigger nginx" SIZES=2k PROTOCOLS=h1 (RESULTS.md is not written then);
 # RT="chrt -f 50" to run every measured process at real-time priority when other work shares the machine.
 # Outrigger runs with only its proxy module enabled (gateway and workflows off), as nginx and HAProxy are only proxies.
 set -euo pipefail
 
 DURATION=${DURATION:-10}
+WARMUP=${WARMUP:-15}
 CONNS=${CONNS:-32}
 H2CONNS=${H2CONNS:-4}
 STREAMS=${STREAMS:-32}
@@ -127,9 +128,10 @@ sample_rss() { # target; samples until killed
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "== warm-up"
-for t in "${TARGETS[@]}"; do $RT taskset -c 0 wrk -t1 -c"$CONNS" -d3s "http://127.0.0.1:${H1_PORT[$t]}/2k" >/dev/null; done
-for t in "${TARGETS[@]}"; do $RT taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D 2 "http://127.0.0.1:${H2_PORT[$t]}/2k" >/dev/null; done
+# Outrigger's tiered JIT needs about 10-15 s of load on one core before its hot paths stop being recompiled.
+echo "== warm-up (${WARMUP}s HTTP/1.1 + 5s HTTP/2 per target)"
+for t in "${TARGETS[@]}"; do $RT taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP}s" "http://127.0.0.1:${H1_PORT[$t]}/2k" >/dev/null; done
+for t in "${TARGETS[@]}"; do $RT taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D 5 "http://127.0.0.1:${H2_PORT[$t]}/2k" >/dev/null; done
 
 ROWS=()
 run() { # target size protocol
