@@ -185,7 +185,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
         }
 
         var request = CreateRequest(content);
-        _responseReady = ReceiveHeadersAsync(_channel.Invoker.SendAsync(request, _callSource.Token));
+        _responseReady = ReceiveHeadersAsync(_channel.Invoker.SendAsync(request, _callSource.Token), content);
     }
 
     private bool StartTimers()
@@ -277,7 +277,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
         return request;
     }
 
-    private async Task ReceiveHeadersAsync(Task<HttpResponseMessage> send)
+    private async Task ReceiveHeadersAsync(Task<HttpResponseMessage> send, HttpContent content)
     {
         try
         {
@@ -301,6 +301,9 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
             var status = StatusFromException(ex);
             _startFailure = ex;
             Finish(status, null);
+
+            // A request that never started never asks for its body: release writers waiting for the request stream.
+            (content as StreamingRequestContent)?.Abort();
         }
     }
 

@@ -20,6 +20,9 @@ public abstract class StoreContractTests : IAsyncLifetime
     /// <summary>The shortest lease TTL the backend honours.</summary>
     protected virtual TimeSpan ShortTtl => TimeSpan.FromSeconds(2);
 
+    /// <summary>How precisely the backend's clock and timers can be observed: a fake clock's step, or real timers' lateness.</summary>
+    protected virtual TimeSpan TimerTolerance => TimeSpan.FromMilliseconds(500);
+
     public async Task InitializeAsync() => Store = await OpenStoreAsync();
 
     public async Task DisposeAsync() => await Store.DisposeAsync();
@@ -397,6 +400,48 @@ public abstract class StoreContractTests : IAsyncLifetime
         await ElapseAsync(ShortTtl);
 
         await Wait.UntilAsync(() => Task.FromResult(keeper.Lost.IsCancellationRequested), "the keeper reports the lease lost");
+    }
+
+    [Fact]
+    public async Task LeaseKeeper_KeepAlivesGetNoAnswer_SignalsLostOneTtlAfterTheLastRenewal_AsTheStoreExpiresIt()
+    {
+        var connection = new UnreachableStore(Store);
+        await using var keeper = await LeaseKeeper.StartAsync(connection, ShortTtl);
+        await Store.PutAsync(P + "eph", "here", keeper.LeaseId);
+        long lostAt = 0;
+        using var _ = keeper.Lost.Register(() => lostAt = Store.TimeProvider.GetTimestamp());
+        await ElapseAsync(ShortTtl);
+        await Wait.UntilAsync(() => Task.FromResult(connection.Renewals >= 1), "the keeper renewed the lease");
+
+        connection.Hang();
+        await ElapseAsync(ShortTtl + TimerTolerance);
+        await Wait.UntilAsync(() => Task.FromResult(keeper.Lost.IsCancellationRequested), "the keeper reports the lease lost");
+
+        Assert.InRange(Store.TimeProvider.GetElapsedTime(connection.LastRenewalSent, lostAt), ShortTtl - TimerTolerance, ShortTtl + TimerTolerance);
+        await ElapseAsync(TimeSpan.FromSeconds(2));
+        await Wait.UntilAsync(async () => await Store.GetAsync(P + "eph") is null, "the store expires the lease and deletes its key");
+        connection.Answer();
+        var error = await Assert.ThrowsAnyAsync<CoordinationException>(() => Store.KeepAliveAsync(keeper.LeaseId));
+        Assert.Equal(CoordinationError.LeaseNotFound, error.Error);
+    }
+
+    [Fact]
+    public async Task LeaseKeeper_KeepAlivesAnsweredAgainBeforeExpiry_LeaseLives()
+    {
+        var connection = new UnreachableStore(Store);
+        await using var keeper = await LeaseKeeper.StartAsync(connection, ShortTtl);
+        await Store.PutAsync(P + "eph", "here", keeper.LeaseId);
+        await ElapseAsync(ShortTtl);
+
+        connection.Hang();
+        await ElapseAsync(ShortTtl / 3);
+        var renewals = connection.Renewals;
+        connection.Answer();
+        await ElapseAsync(ShortTtl * 2);
+
+        Assert.False(keeper.Lost.IsCancellationRequested);
+        Assert.True(connection.Renewals > renewals);
+        Assert.Equal(keeper.LeaseId, (await Store.GetAsync(P + "eph"))!.Lease);
     }
 
     [Fact]

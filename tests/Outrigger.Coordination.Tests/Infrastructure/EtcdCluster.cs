@@ -81,6 +81,12 @@ internal sealed class EtcdCluster : IAsyncDisposable
         _processes[member] = null;
     }
 
+    /// <summary>SIGSTOP, as a hung member: its connections stay open but nothing is answered.</summary>
+    public void Pause(int member) => Signal(member, "STOP");
+
+    /// <summary>SIGCONT: a paused member carries on where it stopped.</summary>
+    public void Resume(int member) => Signal(member, "CONT");
+
     public async Task RestartAsync(int member)
     {
         Launch(member, existing: true);
@@ -181,6 +187,17 @@ internal sealed class EtcdCluster : IAsyncDisposable
             {
                 await Task.Delay(100);
             }
+        }
+    }
+
+    private void Signal(int member, string signal)
+    {
+        var process = _processes[member] ?? throw new InvalidOperationException($"member {member} is not running");
+        using var kill = Process.Start("kill", [$"-{signal}", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {process.Id} failed");
         }
     }
 
