@@ -2,6 +2,9 @@
 # Layout on a 2-core machine: proxies on core 1, the upstream and the load generators on core 0.
 
 PIDS=()
+# RT="chrt -f 50" runs the measured processes (proxies, upstream, load generators) at real-time priority, ahead of
+# other work on a shared machine; empty by default.
+RT=${RT:-}
 CLK_TCK=$(getconf CLK_TCK)
 
 bench_cleanup() {
@@ -47,7 +50,7 @@ CONF
 LAST_PID=
 start() { # name core command...; sets LAST_PID
   local name=$1 core=$2; shift 2
-  taskset -c "$core" "$@" >"$WORK/logs/$name.out" 2>&1 &
+  $RT taskset -c "$core" "$@" >"$WORK/logs/$name.out" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
 }

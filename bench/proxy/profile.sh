@@ -14,6 +14,7 @@ set -euo pipefail
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-32}
 SIZE=${SIZE:-2k}
+RT=${RT:-}   # e.g. RT="chrt -f 50": run the measured processes at real-time priority, ahead of other work on a shared machine
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/outrigger-profile.XXXXXX)
@@ -54,6 +55,8 @@ CONF
 cat >"$WORK/outrigger.yaml" <<CONF
 admin: { address: "127.0.0.1:$ADMIN" }
 telemetry: { log_level: warning }
+gateway: { enabled: false }
+workflows: { enabled: false }
 proxy:
   listen: "127.0.0.1:$PROXY"
 upstream:
@@ -62,11 +65,11 @@ upstream:
       endpoints: [{ address: "127.0.0.1", port: $UP }]
 CONF
 
-taskset -c 0 nginx -c "$WORK/upstream.conf" >"$WORK/logs/upstream.out" 2>&1 &
+$RT taskset -c 0 nginx -c "$WORK/upstream.conf" >"$WORK/logs/upstream.out" 2>&1 &
 PIDS+=($!)
 # shellcheck disable=SC2086
 env DOTNET_gcServer=0 DOTNET_gcConcurrent=0 DOTNET_PerfMapEnabled=$([ -n "${PERF:-}" ] && echo "1 DOTNET_EnableWriteXorExecute=0" || echo 0) ${EXTRA_ENV:-} \
-  taskset -c 1 "$BIN" start --config "$WORK/outrigger.yaml" >"$WORK/logs/outrigger.out" 2>&1 &
+  $RT taskset -c 1 "$BIN" start --config "$WORK/outrigger.yaml" >"$WORK/logs/outrigger.out" 2>&1 &
 OUT_PID=$!
 PIDS+=("$OUT_PID")
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PROXY/$SIZE" && break; sleep 0.1; done
@@ -75,7 +78,7 @@ metric() { curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v m="$1" '$1 ~ "^"m 
 ticks() { awk '{print $14 + $15}' "/proc/$OUT_PID/stat"; }
 switches() { cat /proc/"$OUT_PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 
-taskset -c 0 wrk -t1 -c"$CONNS" -d5s "http://127.0.0.1:$PROXY/$SIZE" >/dev/null
+$RT taskset -c 0 wrk -t1 -c"$CONNS" -d5s "http://127.0.0.1:$PROXY/$SIZE" >/dev/null
 alloc0=$(metric dotnet_gc_heap_total_allocated)
 gc0=$(metric dotnet_gc_collections)
 cpu0=$(ticks)
@@ -91,7 +94,7 @@ if [ -n "${RATE:-}" ]; then
   requests=$(echo "$out" | awk '/\[200\]/ {print $2}')
   echo "$out" | grep -E 'Requests/sec|Average|50% in|90% in|99% in'
 else
-  out=$(taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PROXY/$SIZE")
+  out=$($RT taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$PROXY/$SIZE")
   requests=$(echo "$out" | awk '/requests in/ {print $1}')
   echo "$out" | grep -E 'Requests/sec|50%|99%'
 fi

@@ -13,7 +13,9 @@
 #
 # Needs: dotnet, nginx, haproxy, wrk, h2load, hey, taskset (Debian: nginx haproxy wrk nghttp2-client hey util-linux).
 # Knobs: DURATION (s, default 10), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
-# for quick comparisons ONLY="outrigger nginx" SIZES=2k PROTOCOLS=h1 (RESULTS.md is then written to RESULTS.partial.md).
+# for quick comparisons ONLY="outrigger nginx" SIZES=2k PROTOCOLS=h1 (RESULTS.md is not written then);
+# RT="chrt -f 50" to run every measured process at real-time priority when other work shares the machine.
+# Outrigger runs with only its proxy module enabled (gateway and workflows off), as nginx and HAProxy are only proxies.
 set -euo pipefail
 
 DURATION=${DURATION:-10}
@@ -76,6 +78,8 @@ CONF
 cat >"$WORK/outrigger.yaml" <<CONF
 admin: { address: "127.0.0.1:0" }
 telemetry: { log_level: warning }
+gateway: { enabled: false }
+workflows: { enabled: false }
 proxy:
   listen: "127.0.0.1:$OUTRIGGER"
 upstream:
@@ -122,8 +126,8 @@ sample_rss() { # target; samples until killed
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== warm-up"
-for t in "${TARGETS[@]}"; do taskset -c 0 wrk -t1 -c"$CONNS" -d3s "http://127.0.0.1:${H1_PORT[$t]}/2k" >/dev/null; done
-for t in "${TARGETS[@]}"; do taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D 2 "http://127.0.0.1:${H2_PORT[$t]}/2k" >/dev/null; done
+for t in "${TARGETS[@]}"; do $RT taskset -c 0 wrk -t1 -c"$CONNS" -d3s "http://127.0.0.1:${H1_PORT[$t]}/2k" >/dev/null; done
+for t in "${TARGETS[@]}"; do $RT taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D 2 "http://127.0.0.1:${H2_PORT[$t]}/2k" >/dev/null; done
 
 ROWS=()
 run() { # target size protocol
@@ -131,13 +135,13 @@ run() { # target size protocol
   before=$( [ -n "$pids" ] && cpu_ticks "$pids" || echo 0 )
   if [ -n "$pids" ]; then sample_rss "$t" >"$WORK/rss.$t" & sampler=$!; fi
   if [ "$proto" = h1 ]; then
-    out=$(taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:${H1_PORT[$t]}/$size")
+    out=$($RT taskset -c 0 wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:${H1_PORT[$t]}/$size")
     requests=$(echo "$out" | awk '/requests in/ {print $1}')
     rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
     p50=$(echo "$out" | awk '$1=="50%" {print $2}')
     p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   else
-    out=$(taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D "$DURATION" "http://127.0.0.1:${H2_PORT[$t]}/$size")
+    out=$($RT taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D "$DURATION" "http://127.0.0.1:${H2_PORT[$t]}/$size")
     requests=$(echo "$out" | awk '/^requests:/ {print $8}')
     rps=$(echo "$out" | awk '/^finished in/ {printf "%d", $4}')
     p50="mean $(echo "$out" | awk '/^time for request:/ {print $6}')"
@@ -176,7 +180,7 @@ PER_WORKER=$(( RATE / 16 > 0 ? RATE / 16 : 1 ))
 LAT_ROWS=()
 declare -A P99
 for t in "${TARGETS[@]}"; do
-  out=$(taskset -c 0 hey -z "${DURATION}s" -c 16 -q "$PER_WORKER" "http://127.0.0.1:${H1_PORT[$t]}/2k")
+  out=$($RT taskset -c 0 hey -z "${DURATION}s" -c 16 -q "$PER_WORKER" "http://127.0.0.1:${H1_PORT[$t]}/2k")
   p50=$(echo "$out" | awk '/ 50% in/ {print $3 * 1000}')
   p99=$(echo "$out" | awk '/ 99% in/ {print $3 * 1000}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
