@@ -11,15 +11,22 @@ if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
     Environment.SetEnvironmentVariable(InlineCompletions, "1");
 }
 
-var root = new RootCommand("Outrigger: a sidecar for proxying, transactions, pipelines, workflows and signals.")
+// `start` is what runs in every pod. It is parsed on its own: the other commands would load the workflow client's and
+// the orchestrator's assemblies (and JIT their set-up) only to be thrown away, memory a sidecar keeps for its lifetime.
+var root = new RootCommand("Outrigger: a sidecar for proxying, transactions, pipelines, workflows and signals.") { StartCommand.Create() };
+if (args is not ["start", ..])
 {
-    StartCommand.Create(),
-    GenerateConfigCommand.Create(),
-    ValidateCommand.Create(),
-    VersionCommand.Create(),
-    OrchestratorCommandLine.Create(),
-    Outrigger.Workflows.Cli.WorkflowCommands.Create(),
-};
+    AddOtherCommands(root);
+}
 
 // Signals are handled by the start command itself (first: drain, second: exit at once).
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+
+static void AddOtherCommands(RootCommand root)
+{
+    root.Add(GenerateConfigCommand.Create());
+    root.Add(ValidateCommand.Create());
+    root.Add(VersionCommand.Create());
+    root.Add(OrchestratorCommandLine.Create());
+    root.Add(Outrigger.Workflows.Cli.WorkflowCommands.Create());
+}

@@ -27,6 +27,8 @@ namespace Outrigger.Client;
 /// </example>
 public sealed partial class WorkflowClient : IAsyncDisposable
 {
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+
     private readonly GrpcChannel _channel;
     private readonly WorkflowClientOptions _options;
     private readonly ILogger _logger;
@@ -227,13 +229,21 @@ public sealed partial class WorkflowClient : IAsyncDisposable
         return received;
     }
 
+    /// <summary>
+    /// Drains the outgoing queue to the sidecar. Messages with more queued behind them are only framed (buffer hint):
+    /// the last of a burst flushes them all in one write.
+    /// </summary>
     private static async Task WriteAsync(IClientStreamWriter<AppMessage> requests, ChannelReader<AppMessage> outgoing, CancellationTokenSource stream)
     {
         try
         {
-            await foreach (var message in outgoing.ReadAllAsync(stream.Token).ConfigureAwait(false))
+            while (await outgoing.WaitToReadAsync(stream.Token).ConfigureAwait(false))
             {
-                await requests.WriteAsync(message, stream.Token).ConfigureAwait(false);
+                while (outgoing.TryRead(out var message))
+                {
+                    requests.WriteOptions = outgoing.TryPeek(out _) ? Buffered : null;
+                    await requests.WriteAsync(message, stream.Token).ConfigureAwait(false);
+                }
             }
 
             await requests.CompleteAsync().ConfigureAwait(false);

@@ -14,7 +14,7 @@ public sealed class ProcessMetrics : IDisposable
 
     public ProcessMetrics()
     {
-        var start = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
+        var start = StartTimeFromProc() ?? StartTimeFromProcess();
         _meter.CreateObservableCounter("process_cpu_seconds_total", () => Environment.CpuUsage.TotalTime.TotalSeconds, "s", "Total user and system CPU time spent in seconds.");
         _meter.CreateObservableGauge("process_resident_memory_bytes", () => Status("VmRSS:") ?? Environment.WorkingSet, "By", "Resident memory size in bytes.");
         _meter.CreateObservableGauge("process_private_memory_bytes", () => Status("RssAnon:") ?? 0, "By", "Anonymous (private) resident memory in bytes (RssAnon).");
@@ -24,6 +24,35 @@ public sealed class ProcessMetrics : IDisposable
     }
 
     public void Dispose() => _meter.Dispose();
+
+    /// <summary>
+    /// Start time from <c>/proc/self/stat</c> (ticks since boot, USER_HZ = 100 on Linux) and the boot time in
+    /// <c>/proc/stat</c>: what <see cref="Process.StartTime"/> computes, without loading System.Diagnostics.Process.
+    /// </summary>
+    private static double? StartTimeFromProc()
+    {
+        try
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[19], CultureInfo.InvariantCulture);
+            foreach (var line in File.ReadLines("/proc/stat"))
+            {
+                if (line.StartsWith("btime ", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(6), CultureInfo.InvariantCulture) + (ticks / 100.0);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+        }
+
+        return null;
+    }
+
+    private static double StartTimeFromProcess() =>
+        new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime()).ToUnixTimeMilliseconds() / 1000.0;
 
     private static long? Status(string field)
     {

@@ -84,7 +84,8 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IClientCall
         return writer;
     }
 
-    internal void WriteFrame(IBufferWriter<byte> output, TRequest message, WriteOptions? options) =>
+    /// <summary>Frames a request message into <paramref name="output"/>; returns the bytes written.</summary>
+    internal int WriteFrame(IBufferWriter<byte> output, TRequest message, WriteOptions? options) =>
         MessageFraming.Write(output, message, ShouldCompress(options), _channel.Options.MaxSendMessageSize);
 
     /// <summary>The next response message; null at the end of an OK call. Throws <see cref="RpcException"/> for a failed call.</summary>

@@ -61,6 +61,8 @@ internal sealed class StreamingRequestContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // Send the request headers now: the server may answer (or a duplex server speak first) before the first message.
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         _stream.TrySetResult(stream);
         await _completed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }

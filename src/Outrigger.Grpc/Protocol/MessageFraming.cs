@@ -12,9 +12,12 @@ namespace Outrigger.Grpc.Protocol;
 /// </summary>
 internal static class MessageFraming
 {
-    /// <summary>Writes <paramref name="message"/> framed to <paramref name="output"/>, gzip-compressed when <paramref name="compress"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="message"/> framed to <paramref name="output"/>, gzip-compressed when <paramref name="compress"/>;
+    /// returns the bytes written (prefix included). Nothing is written when it throws.
+    /// </summary>
     /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the message is larger than <paramref name="maxSize"/>.</exception>
-    public static void Write(IBufferWriter<byte> output, IMessage message, bool compress, int? maxSize)
+    public static int Write(IBufferWriter<byte> output, IMessage message, bool compress, int? maxSize)
     {
         var size = message.CalculateSize();
         if (!compress)
@@ -26,7 +29,7 @@ internal static class MessageFraming
                 message.WriteTo(output);
             }
 
-            return;
+            return GrpcProtocol.MessageHeaderSize + size;
         }
 
         var compressed = Compress(message, size);
@@ -35,6 +38,7 @@ internal static class MessageFraming
             CheckSendSize(compressed.Length, maxSize);
             WriteHeader(output, compressed: true, (int)compressed.Length);
             output.Write(compressed.GetBuffer().AsSpan(0, (int)compressed.Length));
+            return GrpcProtocol.MessageHeaderSize + (int)compressed.Length;
         }
         finally
         {

@@ -3,6 +3,7 @@ using System.Net;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Outrigger.Grpc.Protocol;
 
@@ -10,7 +11,8 @@ namespace Outrigger.Grpc.Server;
 
 /// <summary>
 /// The server side of one call: request parsing, response headers, messages and trailers, the deadline.
-/// Writes are serialized by a lock so that a deadline can end the response while the handler still runs.
+/// Writes take turns through a <see cref="WriteCoalescer"/> (which also decides when messages are flushed), so that a
+/// deadline can end the response while the handler still runs.
 /// </summary>
 internal sealed partial class ServerCall
 {
@@ -18,7 +20,7 @@ internal sealed partial class ServerCall
     private static readonly TimeSpan MaxDeadline = TimeSpan.FromDays(30);
 
     private readonly ServerRuntime _runtime;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly WriteCoalescer _writes;
     private Metadata? _requestHeaders;
     private Metadata? _responseTrailers;
     private CancellationTokenSource? _deadlineSource;
@@ -33,6 +35,7 @@ internal sealed partial class ServerCall
         HttpContext = httpContext;
         Method = method;
         _runtime = runtime;
+        _writes = new WriteCoalescer(FlushBodyAsync);
         Context = new ServerCallContext(this);
         CancellationToken = httpContext.RequestAborted;
     }
@@ -58,6 +61,9 @@ internal sealed partial class ServerCall
 
     public Metadata ResponseTrailers => _responseTrailers ??= [];
 
+    /// <summary>The response's writes (tests look at how many flushes they took).</summary>
+    internal WriteCoalescer Writes => _writes;
+
     public string Peer => FormatPeer(HttpContext.Connection.RemoteIpAddress, HttpContext.Connection.RemotePort);
 
     private int MaxReceive => _runtime.Options.MaxReceiveMessageSize ?? int.MaxValue;
@@ -65,6 +71,13 @@ internal sealed partial class ServerCall
     /// <summary>Reads grpc-encoding and grpc-timeout; a bad value yields the status to answer with.</summary>
     public Status? Initialize()
     {
+        // A gRPC request body is a stream of messages, each limited by MaxReceiveMessageSize; Kestrel's limit on the
+        // whole body (30 MB by default) would cut off long-lived streams.
+        if (HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
         var headers = HttpContext.Request.Headers;
         var encoding = headers[GrpcProtocol.EncodingHeader].ToString();
         if (encoding.Length > 0 && !string.Equals(encoding, GrpcProtocol.Identity, StringComparison.OrdinalIgnoreCase))
@@ -177,7 +190,7 @@ internal sealed partial class ServerCall
     public async Task WriteResponseHeadersAsync(Metadata headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        await _writeLock.WaitAsync(CancellationToken).ConfigureAwait(false);
+        await _writes.EnterAsync(CancellationToken).ConfigureAwait(false);
         try
         {
             ThrowIfCompleted();
@@ -188,41 +201,44 @@ internal sealed partial class ServerCall
 
             SendHeaders(headers);
             await HttpContext.Response.StartAsync(CancellationToken).ConfigureAwait(false);
-            await HttpContext.Response.BodyWriter.FlushAsync(CancellationToken).ConfigureAwait(false);
+            await _writes.FlushAsync(CancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _writeLock.Release();
+            _writes.Exit();
         }
     }
 
-    /// <summary>Frames <paramref name="message"/> into the response; <paramref name="flush"/> sends it now (streaming).</summary>
+    /// <summary>
+    /// Frames <paramref name="message"/> into the response after the writes called before it. <paramref name="flush"/>
+    /// false (unary responses) or <see cref="WriteFlags.BufferHint"/> leaves it buffered until a later write or the
+    /// end of the call flushes it; otherwise it is flushed unless another write is queued behind it.
+    /// </summary>
     public async Task WriteResponseAsync(IMessage message, WriteOptions? options, bool flush, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _writes.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ThrowIfCompleted();
-            cancellationToken.ThrowIfCancellationRequested();
             SendHeaders(null);
-            var compress = ResponseEncoding is not null && (((options ?? Context.WriteOptions)?.Flags ?? WriteFlags.None) & WriteFlags.NoCompress) == 0;
-            var writer = HttpContext.Response.BodyWriter;
-            MessageFraming.Write(writer, message, compress, _runtime.Options.MaxSendMessageSize);
-            if (flush)
-            {
-                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
+            var flags = (options ?? Context.WriteOptions)?.Flags ?? WriteFlags.None;
+            var compress = ResponseEncoding is not null && (flags & WriteFlags.NoCompress) == 0;
+            var bytes = MessageFraming.Write(HttpContext.Response.BodyWriter, message, compress, _runtime.Options.MaxSendMessageSize);
+            await _writes.CommitAsync(bytes, bufferHint: !flush || (flags & WriteFlags.BufferHint) != 0, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _writeLock.Release();
+            _writes.Exit();
         }
     }
 
-    /// <summary>Ends the response with <paramref name="status"/> (trailers-only when nothing was sent yet); later calls do nothing.</summary>
+    /// <summary>
+    /// Ends the response with <paramref name="status"/> (trailers-only when nothing was sent yet), after the writes called
+    /// before it and flushing whatever they buffered; later calls do nothing.
+    /// </summary>
     public async Task CompleteAsync(Status status)
     {
-        await _writeLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        await _writes.EnterAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             if (_completed)
@@ -245,12 +261,17 @@ internal sealed partial class ServerCall
             {
                 Log.CompleteFailed(_runtime.Logger, Method.FullName, ex.Message);
             }
+
+            _writes.MarkFlushed();
         }
         finally
         {
-            _writeLock.Release();
+            _writes.Exit();
         }
     }
+
+    private async ValueTask FlushBodyAsync(CancellationToken cancellationToken) =>
+        await HttpContext.Response.BodyWriter.FlushAsync(cancellationToken.CanBeCanceled ? cancellationToken : CancellationToken).ConfigureAwait(false);
 
     private void WriteStatus(Status status)
     {

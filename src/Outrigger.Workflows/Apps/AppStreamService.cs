@@ -9,6 +9,8 @@ namespace Outrigger.Workflows.Apps;
 /// <summary><c>RaftoralSidecar.WorkflowStream</c>: one engine session per app stream; messages in, the session's outbox out.</summary>
 internal sealed class AppStreamService(WorkflowEngine engine)
 {
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+
     public void Register(GrpcServiceRegistry registry) => registry.AddDuplexStreaming(SidecarMethods.WorkflowStream, HandleAsync);
 
     private async Task HandleAsync(IAsyncStreamReader<AppMessage> requests, IServerStreamWriter<SidecarMessage> responses, ServerCallContext context)
@@ -39,14 +41,22 @@ internal sealed class AppStreamService(WorkflowEngine engine)
         }
     }
 
-    /// <summary>Drains the session's outbox to the app until the session completes; a failed write closes the session.</summary>
+    /// <summary>
+    /// Drains the session's outbox to the app until the session completes; a failed write closes the session. Messages
+    /// with more queued behind them are only framed (buffer hint): the last of a burst flushes them all in one write.
+    /// </summary>
     private static async Task WriteAsync(AppSession session, IServerStreamWriter<SidecarMessage> responses, CancellationToken cancellationToken)
     {
+        var outbox = session.Outbox;
         try
         {
-            await foreach (var message in session.Outbox.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            while (await outbox.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                while (outbox.TryRead(out var message))
+                {
+                    responses.WriteOptions = outbox.TryPeek(out _) ? Buffered : null;
+                    await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException or InvalidOperationException)

@@ -12,6 +12,35 @@ public sealed class ServerCallTests
     private static readonly Method<Empty, Empty> Sleep = new(MethodType.Unary, "test.Svc", "Sleep", Empty.Parser, Empty.Parser);
     private static readonly Method<SimpleRequest, SimpleResponse> Echo = new(MethodType.Unary, "test.Svc", "Echo", SimpleRequest.Parser, SimpleResponse.Parser);
 
+    private static readonly Method<StreamingInputCallRequest, StreamingInputCallResponse> Upload =
+        new(MethodType.ClientStreaming, "test.Svc", "Upload", StreamingInputCallRequest.Parser, StreamingInputCallResponse.Parser);
+
+    [Fact]
+    public async Task ClientStream_LongerThanKestrelsBodyLimit_IsNotCutOff()
+    {
+        const int Count = 40; // 40 MB: Kestrel's default MaxRequestBodySize is 30 MB
+        await using var server = await TestServer.StartAsync(r => r.AddClientStreaming(Upload, async (requests, _) =>
+        {
+            var total = 0;
+            while (await requests.MoveNext())
+            {
+                total += requests.Current.Payload.Body.Length;
+            }
+
+            return new StreamingInputCallResponse { AggregatedPayloadSize = total };
+        }));
+        using var channel = server.CreateChannel();
+        using var call = channel.AsyncClientStreamingCall(Upload);
+
+        for (var i = 0; i < Count; i++)
+        {
+            await call.RequestStream.WriteAsync(new StreamingInputCallRequest { Payload = new Payload { Body = Google.Protobuf.ByteString.CopyFrom(new byte[1024 * 1024]) } });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        Assert.Equal(Count * 1024 * 1024, (await call.ResponseAsync).AggregatedPayloadSize);
+    }
+
     [Fact]
     public async Task Deadline_HandlerIgnoresToken_ClientGetsDeadlineExceededPromptly()
     {

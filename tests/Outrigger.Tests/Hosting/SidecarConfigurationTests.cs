@@ -91,6 +91,39 @@ public sealed class SidecarConfigurationTests
     }
 
     [Fact]
+    public void Load_ModuleOffWithoutSection_IsNotLoaded()
+    {
+        var conveyor = new DeferredModuleDefinition("conveyor", enabledByDefault: false, () => new TestModuleDefinition("conveyor", enabledByDefault: false));
+
+        var configuration = LoadYaml("gateway: {}\n", modules: [new TestModuleDefinition("gateway"), conveyor]);
+
+        Assert.Equal(["conveyor"], configuration.Disabled);
+        Assert.False(conveyor.IsLoaded);
+    }
+
+    [Fact]
+    public void Load_ModuleOffWithSection_IsStillChecked()
+    {
+        var e = Assert.Throws<ConfigException>(() => LoadYaml("conveyor:\n  enabled: false\n  batch_size: zero\n"));
+
+        Assert.StartsWith("conveyor.batch_size: 'zero' is not an integer", Assert.Single(e.Errors).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Modules_DeferredDefinitions_DescribeTheirModulesAsTheyDo()
+    {
+        var deferredModules = Modules.All.OfType<DeferredModuleDefinition>().ToList();
+
+        Assert.NotEmpty(deferredModules);
+        foreach (var deferred in deferredModules)
+        {
+            Assert.Equal(deferred.Definition.Name, deferred.Name);
+            Assert.Equal(deferred.Definition.EnabledByDefault, deferred.EnabledByDefault);
+            Assert.Equal(deferred.Definition.ExtraSections, ((IModuleDefinition)deferred).ExtraSections);
+        }
+    }
+
+    [Fact]
     public void GenerateDefaults_LoadsBack_WithTheSameModules()
     {
         var yaml = SidecarConfiguration.GenerateDefaults(TwoModules());
