@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Outrigger.Core.Hosting;
 using Outrigger.Discovery;
@@ -56,7 +55,7 @@ internal sealed partial class ProxyModule : IModule
         var listener = _options.Listener;
         _tls = listener.Tls is { } tls ? new TlsTermination(tls, listener.Protocols, _context.TimeProvider, _logger) : null;
         var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, ConfigureListener);
-        _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, ConfigureTransport, cancellationToken).ConfigureAwait(false);
+        _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, runtime.Routes.Routes.Count);
         StartWatching();
     }
@@ -148,12 +147,6 @@ internal sealed partial class ProxyModule : IModule
         server.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0 ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod) : null;
         server.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(server.Limits.Http2.MaxRequestHeaderFieldSize, limits.MaxRequestHeaderBytes);
     }
-
-    /// <summary>
-    /// Reads straight into a pooled buffer instead of first waiting for data with a zero-byte read, at the cost of a
-    /// 4 KB block held by each idle keep-alive connection.
-    /// </summary>
-    private static void ConfigureTransport(SocketTransportOptions transport) => transport.WaitForDataBeforeAllocatingBuffer = false;
 
     private static partial class Log
     {

@@ -50,7 +50,7 @@ public sealed partial class AdminServer : IAsyncDisposable
             HandleAsync,
             _source.LoggerFactory,
             o => o.Limits.MaxRequestBodySize = 64 * 1024,
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+            cancellationToken).ConfigureAwait(false);
         LogListening(_logger, string.Join(", ", _server.EndPoints));
     }
 

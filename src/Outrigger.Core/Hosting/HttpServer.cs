@@ -36,14 +36,12 @@ public sealed class HttpServer : IAsyncDisposable
     /// <param name="app">The request pipeline.</param>
     /// <param name="loggerFactory">Kestrel's own logs go here.</param>
     /// <param name="configure">Server-wide limits (header sizes, HTTP/2 settings, …).</param>
-    /// <param name="configureTransport">Socket transport settings (buffer allocation, I/O queues); defaults are Kestrel's.</param>
     /// <param name="cancellationToken">Cancels binding.</param>
     public static async Task<HttpServer> StartAsync(
         IReadOnlyList<ListenEndpoint> listen,
         RequestDelegate app,
         ILoggerFactory loggerFactory,
         Action<KestrelServerOptions>? configure = null,
-        Action<SocketTransportOptions>? configureTransport = null,
         CancellationToken cancellationToken = default)
     {
         var services = KestrelServices.Create(loggerFactory);
@@ -66,9 +64,7 @@ public sealed class HttpServer : IAsyncDisposable
             loggerFactory = new CleartextHttp2.WarningFilter(loggerFactory);
         }
 
-        var transportOptions = new SocketTransportOptions();
-        configureTransport?.Invoke(transportOptions);
-        var transport = new SocketTransportFactory(Options.Create(transportOptions), loggerFactory);
+        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
         try
         {
