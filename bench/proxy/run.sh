@@ -202,7 +202,7 @@ done
   echo "Load average (1/5/15 min) before the runs: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg). On a 2-core machine anything"
   echo "above ~2 means other work competed for the cores: throughput and latency are then unreliable; CPU per request much less so."
   echo
-  echo "Command: \`bench/proxy/run.sh\` (DURATION=$DURATION, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
+  echo "Command: \`${RT:+RT=\"$RT\" }bench/proxy/run.sh\` (DURATION=$DURATION, WARMUP=$WARMUP, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
   echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger workstation non-concurrent GC and inline socket completions as shipped;"
   echo "outrigger-bare = same binary adding only the X-Forwarded-* headers, as the nginx configuration does);"
   echo "upstream (nginx, 1 worker) and load generators on core 0. CPU = proxy process utime+stime per request."
