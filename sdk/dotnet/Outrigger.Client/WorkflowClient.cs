@@ -27,8 +27,6 @@ namespace Outrigger.Client;
 /// </example>
 public sealed partial class WorkflowClient : IAsyncDisposable
 {
-    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
-
     private readonly GrpcChannel _channel;
     private readonly WorkflowClientOptions _options;
     private readonly ILogger _logger;
@@ -237,15 +235,7 @@ public sealed partial class WorkflowClient : IAsyncDisposable
     {
         try
         {
-            while (await outgoing.WaitToReadAsync(stream.Token).ConfigureAwait(false))
-            {
-                while (outgoing.TryRead(out var message))
-                {
-                    requests.WriteOptions = outgoing.TryPeek(out _) ? Buffered : null;
-                    await requests.WriteAsync(message, stream.Token).ConfigureAwait(false);
-                }
-            }
-
+            await requests.WriteAllAsync(outgoing, stream.Token).ConfigureAwait(false);
             await requests.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is RpcException or OperationCanceledException or IOException or InvalidOperationException)

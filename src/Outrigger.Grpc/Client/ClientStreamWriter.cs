@@ -40,13 +40,13 @@ internal sealed class ClientStreamWriter<TRequest, TResponse> : IClientStreamWri
     public async Task WriteAsync(TRequest message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        ThrowIfCompleting();
+        ThrowIfComplete(_completing);
         _call.ThrowIfFailed();
         var options = WriteOptions;
         await _writes.EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ThrowIfEnded();
+            ThrowIfComplete(_ended);
             _call.ThrowIfFailed();
             var bytes = _call.WriteFrame(_buffer, message, options);
             var hint = ((options?.Flags ?? WriteFlags.None) & WriteFlags.BufferHint) != 0;
@@ -139,17 +139,9 @@ internal sealed class ClientStreamWriter<TRequest, TResponse> : IClientStreamWri
 
     private static bool IsTransportFailure(Exception ex) => ex is OperationCanceledException or IOException or ObjectDisposedException;
 
-    private void ThrowIfCompleting()
+    private static void ThrowIfComplete(bool complete)
     {
-        if (_completing)
-        {
-            throw new InvalidOperationException("The request stream is complete; no more messages can be written.");
-        }
-    }
-
-    private void ThrowIfEnded()
-    {
-        if (_ended)
+        if (complete)
         {
             throw new InvalidOperationException("The request stream is complete; no more messages can be written.");
         }

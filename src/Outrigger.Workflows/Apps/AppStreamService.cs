@@ -9,8 +9,6 @@ namespace Outrigger.Workflows.Apps;
 /// <summary><c>RaftoralSidecar.WorkflowStream</c>: one engine session per app stream; messages in, the session's outbox out.</summary>
 internal sealed class AppStreamService(WorkflowEngine engine)
 {
-    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
-
     public void Register(GrpcServiceRegistry registry) => registry.AddDuplexStreaming(SidecarMethods.WorkflowStream, HandleAsync);
 
     private async Task HandleAsync(IAsyncStreamReader<AppMessage> requests, IServerStreamWriter<SidecarMessage> responses, ServerCallContext context)
@@ -47,17 +45,9 @@ internal sealed class AppStreamService(WorkflowEngine engine)
     /// </summary>
     private static async Task WriteAsync(AppSession session, IServerStreamWriter<SidecarMessage> responses, CancellationToken cancellationToken)
     {
-        var outbox = session.Outbox;
         try
         {
-            while (await outbox.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (outbox.TryRead(out var message))
-                {
-                    responses.WriteOptions = outbox.TryPeek(out _) ? Buffered : null;
-                    await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            await responses.WriteAllAsync(session.Outbox, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or RpcException or InvalidOperationException)
         {
