@@ -137,10 +137,25 @@ internal static class Repo
 /// <summary>Free TCP ports on 127.0.0.1 (for processes that must keep their port across restarts).</summary>
 internal static class Ports
 {
+    /// <summary>
+    /// A free port below Linux's ephemeral range (32768–60999): a port the OS hands out for port 0 can be taken by an
+    /// outgoing connection before the child process binds it ("address already in use" seen in CI).
+    /// </summary>
     public static int Free()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // In use: try another.
+            }
+        }
     }
 }
