@@ -31,7 +31,7 @@ internal sealed class ClusterState : IDisposable
         Balancer = LoadBalancers.Create(options.LoadBalancing);
         Outliers = new OutlierDetector(this, options.OutlierDetection, time, logger ?? NullLogger.Instance);
         Breaker = options.Breaker.Enabled ? BreakerEvents.Create(options.Name, options.Breaker, time, logger ?? NullLogger.Instance) : null;
-        _createEndpoint = createEndpoint ?? (e => new EndpointState(e, options.Tls is not null, EndpointClientFactory.Create(options, e), new LatencyEwma(time, options.LoadBalancing.EwmaDecay)));
+        _createEndpoint = createEndpoint ?? (e => EndpointClientFactory.CreateEndpoint(options, e, time));
     }
 
     public ClusterOptions Options { get; private set; }

@@ -4,16 +4,27 @@ using System.Net.Sockets;
 using Outrigger.Discovery;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Metrics;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Clusters;
 
 /// <summary>
-/// Builds the pooled client of one endpoint: a <see cref="SocketsHttpHandler"/> that never follows redirects,
-/// decompresses, keeps cookies or uses a system proxy, whose connections have Nagle off and are counted.
+/// Builds the pooled clients of one endpoint. HTTP/2 clusters use a <see cref="SocketsHttpHandler"/> that never follows
+/// redirects, decompresses, keeps cookies or uses a system proxy, whose connections have Nagle off and are counted.
 /// </summary>
 internal static class EndpointClientFactory
 {
-    public static HttpMessageInvoker Create(ClusterOptions cluster, DiscoveredEndpoint endpoint)
+    public static EndpointState CreateEndpoint(ClusterOptions cluster, DiscoveredEndpoint endpoint, TimeProvider time)
+    {
+        var latency = new LatencyEwma(time, cluster.LoadBalancing.EwmaDecay);
+        var baseUrl = (cluster.Tls is null ? "http://" : "https://") + endpoint.Authority;
+        var http1 = new HttpHandlerClient(CreateInvoker(cluster, endpoint), baseUrl, System.Net.HttpVersion.Version11);
+        return cluster.Protocol == UpstreamProtocol.Http2
+            ? new EndpointState(endpoint, new HttpHandlerClient(CreateInvoker(cluster, endpoint), baseUrl, System.Net.HttpVersion.Version20), http1, latency)
+            : new EndpointState(endpoint, http1, null, latency);
+    }
+
+    private static HttpMessageInvoker CreateInvoker(ClusterOptions cluster, DiscoveredEndpoint endpoint)
     {
         var tag = ProxyMetrics.ClusterTag(cluster.Name);
         var handler = new SocketsHttpHandler

@@ -1,15 +1,17 @@
 using Outrigger.Discovery;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Clusters;
 
 /// <summary>
-/// One live upstream endpoint: its address, its pooled client, in-flight count, latency average and health.
+/// One live upstream endpoint: its address, its pooled clients, in-flight count, latency average and health.
 /// Health fields are written by the active checker and the outlier detector; the cluster recomputes its
 /// available set when they change.
 /// </summary>
 internal sealed class EndpointState : IDisposable
 {
-    private readonly HttpMessageInvoker _invoker;
+    private readonly IUpstreamClient _client;
+    private readonly IUpstreamClient _upgrades;
     /// <summary>Marks a closed endpoint in <see cref="_outstanding"/>: increments keep it negative, so no request starts.</summary>
     private const int Closed = int.MinValue / 2;
 
@@ -18,13 +20,15 @@ internal sealed class EndpointState : IDisposable
     private int _disposed;
     private long _requests;
 
-    public EndpointState(DiscoveredEndpoint endpoint, bool tls, HttpMessageInvoker invoker, LatencyEwma latency)
+    /// <param name="client">The client for the cluster's protocol.</param>
+    /// <param name="upgrades">The HTTP/1.1 client for upgrades (WebSocket), when <paramref name="client"/> is not one.</param>
+    public EndpointState(DiscoveredEndpoint endpoint, IUpstreamClient client, IUpstreamClient? upgrades, LatencyEwma latency)
     {
         Endpoint = endpoint;
-        _invoker = invoker;
+        _client = client;
+        _upgrades = upgrades ?? client;
         Latency = latency;
         Authority = endpoint.Authority;
-        BaseUrl = (tls ? "https://" : "http://") + Authority;
         AffinityId = Convert.ToHexStringLower(BitConverter.GetBytes(StableHash.Of(Authority)));
     }
 
@@ -33,13 +37,11 @@ internal sealed class EndpointState : IDisposable
     /// <summary><c>host:port</c>.</summary>
     public string Authority { get; }
 
-    /// <summary><c>http://host:port</c> (or https), to which the request's path and query are appended.</summary>
-    public string BaseUrl { get; }
-
     /// <summary>Stable opaque id of this endpoint for affinity cookies.</summary>
     public string AffinityId { get; }
 
-    public HttpMessageInvoker Invoker => _invoker;
+    /// <summary>The client for the cluster's protocol; or, for an upgrade request, the HTTP/1.1 one.</summary>
+    public IUpstreamClient ClientFor(bool upgrade) => upgrade ? _upgrades : _client;
 
     public LatencyEwma Latency { get; }
 
@@ -104,7 +106,11 @@ internal sealed class EndpointState : IDisposable
         Volatile.Write(ref _outstanding, Closed);
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _invoker.Dispose();
+            _client.Dispose();
+            if (_upgrades != _client)
+            {
+                _upgrades.Dispose();
+            }
         }
     }
 

@@ -1,13 +1,14 @@
 using System.Buffers;
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
 using Outrigger.Proxy.AccessLog;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Routing;
 using Outrigger.Proxy.Tracing;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Forwarding;
 
@@ -39,30 +40,30 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
     /// Sends the request to <paramref name="endpoint"/> and waits for response headers; nothing is written to the client.
     /// <paramref name="body"/> replaces the streamed client body (a buffered copy, for retries).
     /// </summary>
-    public async Task<UpstreamExchange> SendAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, HttpContent? body, CancellationToken token)
+    public async Task<UpstreamExchange> SendAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, RequestBody? body, CancellationToken token)
     {
         var connectFeature = context.Features.Get<IHttpExtendedConnectFeature>();
 
         // WebSocket over HTTP/2 (RFC 8441 extended CONNECT) goes upstream as an HTTP/1.1 upgrade.
         var h2WebSocket = connectFeature is { IsExtendedConnect: true } && string.Equals(connectFeature.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
         var upgrade = h2WebSocket || context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true };
-        var message = CreateMessage(context, route, endpoint, routeValues, upgrade, body);
+        var request = CreateRequest(context, route, endpoint, routeValues, upgrade, body);
         if (h2WebSocket)
         {
-            AsWebSocketUpgrade(message);
+            AsWebSocketUpgrade(request);
         }
 
-        var span = ProxyTracing.StartAttempt(message, endpoint.Authority);
+        var span = ProxyTracing.StartAttempt(request, endpoint.Authority);
         try
         {
-            var response = await endpoint.Invoker.SendAsync(message, token).ConfigureAwait(false);
-            ProxyTracing.EndAttempt(span, response, null);
-            return new UpstreamExchange(message, response, null, upgrade, h2WebSocket);
+            var response = await endpoint.ClientFor(upgrade).SendAsync(request, token).ConfigureAwait(false);
+            ProxyTracing.EndAttempt(span, response.StatusCode, null);
+            return new UpstreamExchange(request, response, null, h2WebSocket);
         }
         catch (Exception e)
         {
-            ProxyTracing.EndAttempt(span, null, e);
-            return new UpstreamExchange(message, null, e, upgrade, h2WebSocket);
+            ProxyTracing.EndAttempt(span, 0, e);
+            return new UpstreamExchange(request, null, e, h2WebSocket);
         }
     }
 
@@ -75,7 +76,7 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
             return ForwarderError.ClientAborted;
         }
 
-        if (exchange.StreamingBody?.ClientError is not null)
+        if (exchange.Request.Body?.ClientError is not null)
         {
             return ForwarderError.RequestBodyClient;
         }
@@ -85,30 +86,28 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
             return ForwarderError.Timeout;
         }
 
-        var connect = e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
-            || e is HttpRequestException { InnerException: TimeoutException } || (e is OperationCanceledException && e.InnerException is TimeoutException);
-        return connect ? ForwarderError.ConnectFailed : ForwarderError.NoResponse;
+        return e is UpstreamException { Kind: UpstreamFailure.Connect } ? ForwarderError.ConnectFailed : ForwarderError.NoResponse;
     }
 
     /// <summary>Streams the upstream's response (headers, body, trailers, or a 101 tunnel) to the client.</summary>
     public async Task<ForwardResult> RespondAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, UpstreamExchange exchange, CancellationToken token)
     {
         var response = exchange.Response!;
-        if (exchange.Upgrade && response.StatusCode == HttpStatusCode.SwitchingProtocols)
+        if (exchange.Request.Upgrade && response.StatusCode == StatusCodes.Status101SwitchingProtocols)
         {
             Func<Task<Stream>> accept = exchange.H2WebSocket
                 ? () => context.Features.Get<IHttpExtendedConnectFeature>()!.AcceptAsync().AsTask()
                 : context.Features.Get<IHttpUpgradeFeature>()!.UpgradeAsync;
-            return await TunnelAsync(context, route, exchange.H2WebSocket, accept, response, token).ConfigureAwait(false);
+            return await TunnelAsync(context, route, exchange.H2WebSocket, accept, response).ConfigureAwait(false);
         }
 
-        context.Response.StatusCode = (int)response.StatusCode;
+        context.Response.StatusCode = response.StatusCode;
         ResponseHeaders.Copy(response, context.Response, upgrade: false, options.Via, route.Options.Transforms);
         var error = await CopyResponseBodyAsync(context, response, token).ConfigureAwait(false);
         if (error == ForwarderError.None)
         {
             ResponseHeaders.CopyTrailers(response, context.Response);
-            return new ForwardResult((int)response.StatusCode, ForwarderError.None);
+            return new ForwardResult(response.StatusCode, ForwarderError.None);
         }
 
         if (error == ForwarderError.ResponseBodyUpstream)
@@ -121,32 +120,22 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
         return new ForwardResult(StatusCodes.Status499ClientClosedRequest, error);
     }
 
-    private HttpRequestMessage CreateMessage(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, bool upgrade, HttpContent? body)
+    private UpstreamRequest CreateRequest(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, bool upgrade, RequestBody? body)
     {
-        var request = context.Request;
-        var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri(endpoint.BaseUrl + PathAndQuery(context, route, routeValues), UriKind.Absolute));
-        if (upgrade || route.Cluster.Options.Protocol == UpstreamProtocol.Http1)
-        {
-            message.Version = HttpVersion.Version11;
-            message.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
-        }
-        else
-        {
-            message.Version = HttpVersion.Version20;
-            message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        }
-
+        var client = context.Request;
+        var authority = options.PreserveHost && client.Host.HasValue ? client.Host.Value : endpoint.Authority;
+        var request = new UpstreamRequest(client.Method, PathAndQuery(context, route, routeValues), authority) { Upgrade = upgrade };
         if (body is not null)
         {
-            message.Content = body;
+            request.Body = body;
         }
         else if (!upgrade && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
         {
-            message.Content = new StreamingRequestContent(request.BodyReader, RequestRecord.Of(context));
+            request.Body = new StreamedRequestBody(context, RequestRecord.Of(context));
         }
 
-        RequestHeaders.Copy(context, message, upgrade, options, route.Options.Transforms);
-        return message;
+        RequestHeaders.Copy(context, request, upgrade, options, route.Options.Transforms);
+        return request;
     }
 
     private static string PathAndQuery(HttpContext context, CompiledRoute route, string[] routeValues)
@@ -171,7 +160,7 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
                 Log.ClientAborted(logger, route.Name, endpoint.Authority);
                 return new ForwardResult(StatusCodes.Status499ClientClosedRequest, error);
             case ForwarderError.RequestBodyClient:
-                var clientError = exchange.StreamingBody!.ClientError!;
+                var clientError = exchange.Request.Body!.ClientError!;
                 var status = clientError is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
                 await WriteErrorAsync(context, status, $"bad request body: {clientError.Message}").ConfigureAwait(false);
                 return new ForwardResult(status, error);
@@ -182,28 +171,14 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
         }
 
         var connect = error == ForwarderError.ConnectFailed;
-        var reason = Innermost(exchange.Failure!).Message;
+        var reason = exchange.Failure is UpstreamException failure ? failure.Message : Innermost(exchange.Failure!).Message;
         Log.UpstreamFailed(logger, endpoint.Authority, cluster, connect ? "connect" : "request", reason);
         await WriteErrorAsync(context, StatusCodes.Status502BadGateway, $"upstream {(connect ? "connect " : "")}error: {endpoint.Authority} ({cluster}): {reason}").ConfigureAwait(false);
         return new ForwardResult(StatusCodes.Status502BadGateway, error);
     }
 
-    private static async Task<ForwarderError> CopyResponseBodyAsync(HttpContext context, HttpResponseMessage response, CancellationToken token)
+    private static async Task<ForwarderError> CopyResponseBodyAsync(HttpContext context, UpstreamResponse response, CancellationToken token)
     {
-        Stream upstream;
-        try
-        {
-            upstream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
-        }
-        catch (Exception) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return ForwarderError.ClientAborted;
-        }
-        catch (Exception)
-        {
-            return ForwarderError.ResponseBodyUpstream;
-        }
-
         var record = RequestRecord.Of(context);
         var body = context.Response.BodyWriter;
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -214,7 +189,7 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
                 int read;
                 try
                 {
-                    read = await upstream.ReadAsync(buffer, token).ConfigureAwait(false);
+                    read = await response.ReadAsync(buffer, token).ConfigureAwait(false);
                 }
                 catch (Exception) when (context.RequestAborted.IsCancellationRequested)
                 {
@@ -258,30 +233,30 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
         }
     }
 
-    private static void AsWebSocketUpgrade(HttpRequestMessage message)
+    private static void AsWebSocketUpgrade(UpstreamRequest request)
     {
-        message.Method = HttpMethod.Get;
-        message.Headers.TryAddWithoutValidation("Upgrade", "websocket");
-        if (!message.Headers.Contains("Sec-WebSocket-Key"))
+        request.Method = HttpMethods.Get;
+        request.Set(HeaderNames.Upgrade, "websocket");
+        if (!request.Contains(HeaderNames.SecWebSocketKey))
         {
-            message.Headers.TryAddWithoutValidation("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+            request.Add(HeaderNames.SecWebSocketKey, Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
         }
     }
 
-    private async Task<ForwardResult> TunnelAsync(HttpContext context, CompiledRoute route, bool h2WebSocket, Func<Task<Stream>> accept, HttpResponseMessage response, CancellationToken token)
+    private async Task<ForwardResult> TunnelAsync(HttpContext context, CompiledRoute route, bool h2WebSocket, Func<Task<Stream>> accept, UpstreamResponse response)
     {
         ResponseHeaders.Copy(response, context.Response, upgrade: !h2WebSocket, options.Via, route.Options.Transforms);
         if (h2WebSocket)
         {
             // An HTTP/2 client accepts with 200 and needs no handshake key.
-            context.Response.Headers.Remove("Sec-WebSocket-Accept");
+            context.Response.Headers.Remove(HeaderNames.SecWebSocketAccept);
             context.Response.StatusCode = StatusCodes.Status200OK;
         }
 
         Stream upstream;
         try
         {
-            upstream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+            upstream = response.OpenTunnel();
         }
         catch (Exception)
         {

@@ -1,8 +1,8 @@
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Outrigger.Proxy.Configuration;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Forwarding;
 
@@ -11,39 +11,27 @@ internal static class RequestHeaders
 {
     public const string ViaValue = "outrigger";
 
-    public static void Copy(HttpContext context, HttpRequestMessage message, bool upgrade, ForwardingOptions options, RouteTransformOptions transforms)
+    public static void Copy(HttpContext context, UpstreamRequest request, bool upgrade, ForwardingOptions options, RouteTransformOptions transforms)
     {
         var headers = context.Request.Headers;
         var namedInConnection = headers.TryGetValue(HeaderNames.Connection, out var connection) ? HopByHop.NamedInConnection(connection) : null;
         foreach (var (name, values) in headers)
         {
-            if (Skip(name, values, upgrade, options, namedInConnection))
+            if (!Skip(name, values, upgrade, options, namedInConnection))
             {
-                continue;
+                request.Add(name, values);
             }
-
-            Add(message, name, values);
         }
 
-        if (upgrade)
+        if (request.Body is not null && headers.TryGetValue(HeaderNames.Expect, out var expect) && expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
         {
-            message.Headers.TryAddWithoutValidation(HeaderNames.Connection, "Upgrade");
+            request.ExpectContinue = true;
         }
 
-        if (options.PreserveHost)
-        {
-            message.Headers.Host = context.Request.Host.Value;
-        }
-
-        if (message.Content is not null && headers.TryGetValue(HeaderNames.Expect, out var expect) && expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
-        {
-            message.Headers.ExpectContinue = true;
-        }
-
-        AddProxyHeaders(context, message, options);
+        AddProxyHeaders(context, request, options);
         if (transforms.ChangesHeaders)
         {
-            ApplyTransforms(message, transforms);
+            ApplyTransforms(request, transforms);
         }
     }
 
@@ -61,7 +49,9 @@ internal static class RequestHeaders
                 && !(upgrade && name.Equals(HeaderNames.Upgrade, StringComparison.OrdinalIgnoreCase));
         }
 
+        // The upstream client sends Host from the request's authority and frames the body itself.
         return name.Equals(HeaderNames.Host, StringComparison.OrdinalIgnoreCase)
+            || name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
             || name.Equals(HeaderNames.Expect, StringComparison.OrdinalIgnoreCase)
             || (options.Via && name.Equals(HeaderNames.Via, StringComparison.OrdinalIgnoreCase))
             || (options.XForwarded && (name.Equals("X-Forwarded-For", StringComparison.OrdinalIgnoreCase)
@@ -69,41 +59,18 @@ internal static class RequestHeaders
             || (namedInConnection is not null && namedInConnection.Contains(name));
     }
 
-    private static void Add(HttpRequestMessage message, string name, StringValues values)
-    {
-        var added = values.Count == 1
-            ? message.Headers.TryAddWithoutValidation(name, values.ToString())
-            : message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-        if (!added && message.Content is not null)
-        {
-            AddContent(message.Content.Headers, name, values);
-        }
-    }
-
-    private static void AddContent(HttpContentHeaders headers, string name, StringValues values)
-    {
-        if (values.Count == 1)
-        {
-            headers.TryAddWithoutValidation(name, values.ToString());
-        }
-        else
-        {
-            headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-        }
-    }
-
-    private static void AddProxyHeaders(HttpContext context, HttpRequestMessage message, ForwardingOptions options)
+    private static void AddProxyHeaders(HttpContext context, UpstreamRequest upstream, ForwardingOptions options)
     {
         var request = context.Request;
         if (options.XForwarded)
         {
             var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             var existing = request.Headers["X-Forwarded-For"];
-            message.Headers.TryAddWithoutValidation("X-Forwarded-For", existing.Count == 0 ? ip : $"{existing}, {ip}");
-            message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+            upstream.Add("X-Forwarded-For", existing.Count == 0 ? ip : $"{existing}, {ip}");
+            upstream.Add("X-Forwarded-Proto", request.Scheme);
             if (request.Host.HasValue)
             {
-                message.Headers.TryAddWithoutValidation("X-Forwarded-Host", request.Host.Value);
+                upstream.Add("X-Forwarded-Host", request.Host.Value);
             }
         }
 
@@ -111,12 +78,12 @@ internal static class RequestHeaders
         {
             var hop = ViaEntry(request.Protocol);
             var existing = request.Headers.Via;
-            message.Headers.TryAddWithoutValidation(HeaderNames.Via, existing.Count == 0 ? hop : $"{existing}, {hop}");
+            upstream.Add(HeaderNames.Via, existing.Count == 0 ? hop : $"{existing}, {hop}");
         }
 
         if (options.RequestIdHeader.Length > 0 && !request.Headers.ContainsKey(options.RequestIdHeader))
         {
-            message.Headers.TryAddWithoutValidation(options.RequestIdHeader, RequestIds.Next());
+            upstream.Add(options.RequestIdHeader, RequestIds.Next());
         }
     }
 
@@ -137,21 +104,22 @@ internal static class RequestHeaders
         _ => version.Minor == 0 ? "1.0 " + ViaValue : "1.1 " + ViaValue,
     };
 
-    private static void ApplyTransforms(HttpRequestMessage message, RouteTransformOptions transforms)
+    private static void ApplyTransforms(UpstreamRequest request, RouteTransformOptions transforms)
     {
         foreach (var name in transforms.RemoveRequestHeaders)
         {
-            message.Headers.Remove(name);
-            message.Content?.Headers.Remove(name);
+            request.Remove(name);
         }
 
         foreach (var (name, value) in transforms.SetRequestHeaders)
         {
-            message.Headers.Remove(name);
-            if (!message.Headers.TryAddWithoutValidation(name, value) && message.Content is not null)
+            if (name.Equals(HeaderNames.Host, StringComparison.OrdinalIgnoreCase))
             {
-                message.Content.Headers.Remove(name);
-                message.Content.Headers.TryAddWithoutValidation(name, value);
+                request.Authority = value;
+            }
+            else
+            {
+                request.Set(name, value);
             }
         }
     }

@@ -1,97 +1,113 @@
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Outrigger.Proxy.Configuration;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Forwarding;
 
 /// <summary>Copies the upstream's response headers and trailers to the client's response, minus hop-by-hop ones.</summary>
 internal static class ResponseHeaders
 {
-    public static void Copy(HttpResponseMessage response, HttpResponse target, bool upgrade, bool via, RouteTransformOptions transforms)
+    public static void Copy(UpstreamResponse response, HttpResponse target, bool upgrade, bool via, RouteTransformOptions transforms)
     {
-        var namedInConnection = response.Headers.NonValidated.TryGetValues(HeaderNames.Connection, out var connection)
-            ? HopByHop.NamedInConnection(ToStringValues(connection))
-            : null;
-        CopyAll(response.Headers.NonValidated, target.Headers, upgrade, namedInConnection);
-        CopyAll(response.Content.Headers.NonValidated, target.Headers, upgrade, namedInConnection);
-        if (via)
+        var fields = response.Headers;
+        var namedInConnection = NamedInConnection(fields);
+        var headers = target.Headers;
+        var targetWasEmpty = headers.Count == 0;
+        for (var i = 0; i < fields.Count; i++)
         {
-            var hop = RequestHeaders.ViaEntry(response.Version);
-            target.Headers.Via = target.Headers.Via.Count == 0 ? hop : $"{target.Headers.Via}, {hop}";
-        }
-
-        if (transforms.ChangesResponseHeaders)
-        {
-            foreach (var name in transforms.RemoveResponseHeaders)
-            {
-                target.Headers.Remove(name);
-            }
-
-            foreach (var (name, value) in transforms.SetResponseHeaders)
-            {
-                target.Headers[name] = value;
-            }
-        }
-    }
-
-    /// <summary>Copies trailers when the client's protocol can carry them (HTTP/2); returns whether any were copied.</summary>
-    public static bool CopyTrailers(HttpResponseMessage response, HttpResponse target)
-    {
-        if (response.TrailingHeaders.NonValidated.Count == 0 || !target.SupportsTrailers())
-        {
-            return false;
-        }
-
-        foreach (var (name, values) in response.TrailingHeaders.NonValidated)
-        {
-            if (!HopByHop.IsHopByHop(name))
-            {
-                target.AppendTrailer(name, ToStringValues(values));
-            }
-        }
-
-        return true;
-    }
-
-    private static void CopyAll(HttpHeadersNonValidated source, IHeaderDictionary target, bool upgrade, HashSet<string>? namedInConnection)
-    {
-        var targetWasEmpty = target.Count == 0;
-        foreach (var (name, values) in source)
-        {
+            var (name, value) = fields[i];
             if ((HopByHop.IsHopByHop(name) && !(upgrade && name.Equals(HeaderNames.Upgrade, StringComparison.OrdinalIgnoreCase)))
                 || (namedInConnection is not null && namedInConnection.Contains(name)))
             {
                 continue;
             }
 
-            var value = ToStringValues(values);
-            if (!targetWasEmpty && target.TryGetValue(name, out var existing))
+            // A repeated field (Set-Cookie, Vary, …) is added to, not replaced.
+            if ((!targetWasEmpty || Repeated(fields, i)) && headers.TryGetValue(name, out var existing))
             {
-                target[name] = StringValues.Concat(existing, value);
+                headers[name] = StringValues.Concat(existing, value);
             }
             else
             {
-                target[name] = value;
+                headers[name] = value;
+            }
+        }
+
+        if (via)
+        {
+            var hop = RequestHeaders.ViaEntry(response.Version);
+            headers.Via = headers.Via.Count == 0 ? hop : $"{headers.Via}, {hop}";
+        }
+
+        if (transforms.ChangesResponseHeaders)
+        {
+            foreach (var name in transforms.RemoveResponseHeaders)
+            {
+                headers.Remove(name);
+            }
+
+            foreach (var (name, value) in transforms.SetResponseHeaders)
+            {
+                headers[name] = value;
             }
         }
     }
 
-    private static StringValues ToStringValues(HeaderStringValues values)
+    /// <summary>Copies trailers when the client's protocol can carry them (HTTP/2); returns whether any were copied.</summary>
+    public static bool CopyTrailers(UpstreamResponse response, HttpResponse target)
     {
-        if (values.Count == 1)
+        var trailers = response.Trailers;
+        if (trailers.Count == 0 || !target.SupportsTrailers())
         {
-            return new StringValues(values.ToString());
+            return false;
         }
 
-        var array = new string[values.Count];
-        var i = 0;
-        foreach (var value in values)
+        foreach (var (name, value) in trailers)
         {
-            array[i++] = value;
+            if (!HopByHop.IsHopByHop(name))
+            {
+                target.AppendTrailer(name, value);
+            }
         }
 
-        return new StringValues(array);
+        return true;
+    }
+
+    private static HashSet<string>? NamedInConnection(IReadOnlyList<KeyValuePair<string, string>> fields)
+    {
+        HashSet<string>? named = null;
+        foreach (var (name, value) in fields)
+        {
+            if (name.Equals(HeaderNames.Connection, StringComparison.OrdinalIgnoreCase) && HopByHop.NamedInConnection(value) is { } some)
+            {
+                if (named is null)
+                {
+                    named = some;
+                }
+                else
+                {
+                    named.UnionWith(some);
+                }
+            }
+        }
+
+        return named;
+    }
+
+    /// <summary>Whether a field before index <paramref name="index"/> has the same name.</summary>
+    private static bool Repeated(IReadOnlyList<KeyValuePair<string, string>> fields, int index)
+    {
+        var name = fields[index].Key;
+        for (var i = 0; i < index; i++)
+        {
+            if (fields[i].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -1,28 +1,21 @@
+using Outrigger.Proxy.Upstream;
+
 namespace Outrigger.Proxy.Forwarding;
 
 /// <summary>
 /// One request sent to one endpoint: the upstream request, and either its response (headers received, body not read yet)
-/// or the failure that prevented one. Disposing releases both.
+/// or the failure that prevented one. Disposing releases the response and its connection.
 /// </summary>
-internal readonly struct UpstreamExchange(HttpRequestMessage request, HttpResponseMessage? response, Exception? failure, bool upgrade, bool h2WebSocket) : IDisposable
+internal readonly struct UpstreamExchange(UpstreamRequest request, UpstreamResponse? response, Exception? failure, bool h2WebSocket) : IDisposable
 {
-    public HttpRequestMessage Request { get; } = request;
+    public UpstreamRequest Request { get; } = request;
 
-    public HttpResponseMessage? Response { get; } = response;
+    public UpstreamResponse? Response { get; } = response;
 
     public Exception? Failure { get; } = failure;
-
-    /// <summary>The client asked for an upgrade (HTTP/1.1 Upgrade, or WebSocket over HTTP/2).</summary>
-    public bool Upgrade { get; } = upgrade;
 
     /// <summary>The client's request is an RFC 8441 extended CONNECT for a WebSocket.</summary>
     public bool H2WebSocket { get; } = h2WebSocket;
 
-    public StreamingRequestContent? StreamingBody => Request.Content as StreamingRequestContent;
-
-    public void Dispose()
-    {
-        Response?.Dispose();
-        Request?.Dispose();
-    }
+    public void Dispose() => Response?.Dispose();
 }

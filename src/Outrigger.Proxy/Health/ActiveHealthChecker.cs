@@ -1,8 +1,9 @@
-using System.Net;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Metrics;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Health;
 
@@ -79,26 +80,19 @@ internal sealed partial class ActiveHealthChecker(ClusterState cluster, HealthCh
     {
         using var timeout = new CancellationTokenSource(options.Timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
-        using var request = new HttpRequestMessage(HttpMethod.Get, endpoint.BaseUrl + options.Path);
-        if (cluster.Options.Protocol == UpstreamProtocol.Http2)
-        {
-            request.Version = HttpVersion.Version20;
-            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        }
-
         try
         {
-            using var response = await endpoint.Invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
+            using var response = await endpoint.ClientFor(upgrade: false).SendAsync(new UpstreamRequest(HttpMethods.Get, options.Path, endpoint.Authority), linked.Token).ConfigureAwait(false);
+            var status = response.StatusCode;
             return status >= options.ExpectedStatusMin && status <= options.ExpectedStatusMax ? (true, null) : (false, $"status {status}");
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
         {
             return (false, $"no answer within {options.Timeout.TotalMilliseconds} ms");
         }
-        catch (HttpRequestException e)
+        catch (UpstreamException e)
         {
-            return (false, e.InnerException?.Message ?? e.Message);
+            return (false, e.Message);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Resilience;
 
@@ -51,7 +52,8 @@ internal sealed class BufferedBody : IDisposable
         }
     }
 
-    public HttpContent CreateContent() => new ByteArrayContent(_buffer ?? throw new ObjectDisposedException(nameof(BufferedBody)), 0, Length);
+    /// <summary>The body to send with one attempt.</summary>
+    public RequestBody ForAttempt() => new Replay(_buffer ?? throw new ObjectDisposedException(nameof(BufferedBody)), Length);
 
     public void Dispose()
     {
@@ -59,6 +61,19 @@ internal sealed class BufferedBody : IDisposable
         {
             _buffer = null;
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private sealed class Replay(byte[] buffer, int length) : RequestBody
+    {
+        public override long? Length => length;
+
+        public override bool CanReplay => true;
+
+        public override async Task WriteToAsync(Stream destination, CancellationToken token)
+        {
+            Started = true;
+            await destination.WriteAsync(buffer.AsMemory(0, length), token).ConfigureAwait(false);
         }
     }
 }

@@ -91,10 +91,10 @@ internal sealed class ResilientExchange
         Endpoint = endpoint;
         var token = StartAttemptTimeout(overall);
         _attemptStart = _owner.Time.GetTimestamp();
-        Upstream = await _owner.Forwarder.SendAsync(Context, Route, endpoint, Values, Body?.CreateContent(), token).ConfigureAwait(false);
+        Upstream = await _owner.Forwarder.SendAsync(Context, Route, endpoint, Values, Body?.ForAttempt(), token).ConfigureAwait(false);
         if (Upstream.Response is { } response)
         {
-            Status = (int)response.StatusCode;
+            Status = response.StatusCode;
             Error = ForwarderError.None;
         }
         else
@@ -220,12 +220,12 @@ internal sealed class ResilientExchange
     private bool AcceptRetryAfter(RetryOptions retry)
     {
         RetryAfter = TimeSpan.Zero;
-        if (!retry.HonorRetryAfter || Upstream.Response is not { } response || !response.Headers.TryGetValues("Retry-After", out var values))
+        if (!retry.HonorRetryAfter || Upstream.Response?.Header("Retry-After") is not { } value)
         {
             return true;
         }
 
-        var after = Backoff.ParseRetryAfter(values.FirstOrDefault(), _owner.Time.GetUtcNow());
+        var after = Backoff.ParseRetryAfter(value, _owner.Time.GetUtcNow());
         if (after is not { } wait)
         {
             return true;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Outrigger.Core.Telemetry;
 using Outrigger.Proxy.Routing;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Tracing;
 
@@ -70,35 +71,36 @@ internal static class ProxyTracing
     }
 
     /// <summary>Starts the span of one upstream attempt (when the request has one) and puts its context in the upstream request.</summary>
-    public static Activity? StartAttempt(HttpRequestMessage message, string endpoint)
+    public static Activity? StartAttempt(UpstreamRequest request, string endpoint)
     {
-        if (Activity.Current is not { } request || request.Source != Source)
+        if (Activity.Current is not { } parent || parent.Source != Source)
         {
             return null;
         }
 
         var attempt = Source.StartActivity("proxy upstream attempt", ActivityKind.Client);
         attempt?.SetTag("server.address", endpoint);
-        message.Headers.Remove(TraceContext.TraceParentHeader);
-        message.Headers.Remove(TraceContext.TraceStateHeader);
-        TraceContext.Inject(attempt ?? request, (name, value) => message.Headers.TryAddWithoutValidation(name, value));
+        request.Remove(TraceContext.TraceParentHeader);
+        request.Remove(TraceContext.TraceStateHeader);
+        TraceContext.Inject(attempt ?? parent, (name, value) => request.Add(name, value));
         return attempt;
     }
 
-    public static void EndAttempt(Activity? activity, HttpResponseMessage? response, Exception? failure)
+    /// <summary>Ends an attempt's span with the upstream's <paramref name="status"/>, or as failed when it gave none.</summary>
+    public static void EndAttempt(Activity? activity, int status, Exception? failure)
     {
         if (activity is null)
         {
             return;
         }
 
-        if (response is not null)
+        if (failure is null)
         {
-            activity.SetTag("http.response.status_code", (int)response.StatusCode);
+            activity.SetTag("http.response.status_code", status);
         }
         else
         {
-            activity.SetStatus(ActivityStatusCode.Error, failure?.GetType().Name);
+            activity.SetStatus(ActivityStatusCode.Error, failure.GetType().Name);
         }
 
         activity.Dispose();

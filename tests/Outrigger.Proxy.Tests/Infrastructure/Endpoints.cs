@@ -1,6 +1,7 @@
 using Outrigger.Discovery;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Configuration;
+using Outrigger.Proxy.Upstream;
 
 namespace Outrigger.Proxy.Tests.Infrastructure;
 
@@ -11,7 +12,7 @@ internal static class Endpoints
     {
         var colon = authority.LastIndexOf(':');
         var endpoint = new DiscoveredEndpoint(authority[..colon], int.Parse(authority[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture), weight);
-        return new EndpointState(endpoint, tls: false, new HttpMessageInvoker(new SocketsHttpHandler()), new LatencyEwma(time ?? TimeProvider.System, TimeSpan.FromSeconds(10)));
+        return new EndpointState(endpoint, NoClient.Instance, null, new LatencyEwma(time ?? TimeProvider.System, TimeSpan.FromSeconds(10)));
     }
 
     public static EndpointState[] Many(int count, int weight = 1) =>
@@ -29,5 +30,18 @@ internal static class Endpoints
         var cluster = new ClusterState(options.Clusters[0], time);
         cluster.UpdateEndpoints(endpoints);
         return cluster;
+    }
+
+    /// <summary>The client of endpoints that balancer and health unit tests never send through.</summary>
+    private sealed class NoClient : IUpstreamClient
+    {
+        public static readonly NoClient Instance = new();
+
+        public Task<UpstreamResponse> SendAsync(UpstreamRequest request, CancellationToken token) =>
+            throw new InvalidOperationException("this test endpoint has no client");
+
+        public void Dispose()
+        {
+        }
     }
 }
