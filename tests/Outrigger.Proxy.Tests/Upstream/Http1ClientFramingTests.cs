@@ -421,4 +421,102 @@ public sealed class Http1ClientFramingTests
 
         Assert.Equal("POST /p?a=1 HTTP/1.1\r\nHost: svc:81\r\nCookie: a=1; b=2\r\nX-Latin: caf\u00e9\r\nContent-Length: 7\r\n\r\npayload", received);
     }
+
+    [Fact]
+    public async Task SendAsync_ExpectContinueWithoutAnswer_BodyIsSentAfterTheTimeout()
+    {
+        var time = new ManualTimeProvider();
+        var headRead = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = new RawUpstream(async (connection, _) =>
+        {
+            headRead.SetResult((await connection.ReadHeadAsync())!);
+            var body = await connection.ReadBytesAsync(4);
+            await connection.WriteAsync($"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n{body}");
+        });
+        using var client = Client(upstream.Port, UniqueCluster(), time: time, expectTimeout: TimeSpan.FromSeconds(1));
+        var request = Get("/", "POST");
+        request.ExpectContinue = true;
+        request.Body = new BufferedBody("late"u8.ToArray());
+
+        var sending = client.SendAsync(request, CancellationToken.None);
+        var head = await headRead.Task.WaitAsync(Guard);
+        while (time.PendingTimers == 0)
+        {
+            await Task.Yield();
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var response = await sending.WaitAsync(Guard);
+
+        Assert.Contains("\r\nExpect: 100-continue\r\n", head, StringComparison.Ordinal);
+        Assert.Equal("late", await response.ReadTextAsync());
+    }
+
+    [Fact]
+    public async Task SendAsync_UpstreamAnswersBeforeTheBodyWasSent_ConnectionIsNotReused()
+    {
+        await using var upstream = Raw("HTTP/1.1 413 Content Too Large\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        using var client = Client(upstream.Port, UniqueCluster());
+        var body = new StreamedBody();
+        body.Write("part of it");
+        var request = Get("/", "POST");
+        request.Body = body;
+
+        using (var response = await client.SendAsync(request))
+        {
+            Assert.Equal(413, response.StatusCode);
+            Assert.Empty(await response.ReadBytesAsync());
+        }
+
+        await body.WhenEnded.WaitAsync(Guard);
+        Assert.Equal(0, client.IdleCount);
+        Assert.Equal((413, ""), await client.GetTextAsync("/"));
+        Assert.Equal(2, upstream.Accepted);
+    }
+
+    [Fact]
+    public async Task SendAsync_KnownHeaderValuesChangeBetweenResponses_EachResponseHasItsOwn()
+    {
+        await using var upstream = Raw(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/a\r\nContent-Length: 1\r\n\r\na",
+            "HTTP/1.1 200 OK\r\ncontent-type: text/b\r\nContent-Length: 1\r\n\r\nb",
+            "HTTP/1.1 200 OK\r\nCONTENT-TYPE: text/b\r\nContent-Length: 1\r\n\r\nb");
+        using var client = Client(upstream.Port, UniqueCluster());
+
+        var types = new List<string?>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.SendAsync(Get("/"));
+            types.Add(response.Header("Content-Type"));
+            Assert.Equal("Content-Type", response.Headers[0].Key);
+            await response.ReadBytesAsync();
+        }
+
+        Assert.Equal(["text/a", "text/b", "text/b"], types);
+        Assert.Equal(1, upstream.Accepted);
+    }
+
+    [Fact]
+    public async Task SendAsync_TlsHandshakeNeverAnswered_ThrowsConnectTimeout()
+    {
+        var time = new ManualTimeProvider();
+        var accepted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var upstream = new RawUpstream(async (connection, _) =>
+        {
+            accepted.SetResult();
+            await connection.ReadToEndAsync();
+        });
+        var cluster = UniqueCluster();
+        using var metrics = new MetricsCapture();
+        using var client = Client(upstream.Port, cluster, time: time, connectTimeout: TimeSpan.FromSeconds(5), tls: new() { TargetHost = "localhost" });
+
+        var sending = client.SendAsync(Get("/"), CancellationToken.None);
+        await accepted.Task.WaitAsync(Guard);
+        time.Advance(TimeSpan.FromSeconds(5));
+        var error = await Assert.ThrowsAsync<UpstreamException>(() => sending.WaitAsync(Guard));
+
+        Assert.Equal(UpstreamFailure.Connect, error.Kind);
+        Assert.Contains("timed out after 5 s", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, metrics.Get("upstream_cx_connect_fail_total", cluster));
+    }
 }

@@ -280,12 +280,14 @@ public sealed class Http1ClientTests
         await using var upstream = await TestUpstream.StartAsync(handler: context =>
             context.Response.WriteAsync($"{context.Request.IsHttps} {context.Request.Protocol}"),
             tls: certificate.Certificate);
+        var cluster = UniqueCluster();
+        using var metrics = new MetricsCapture();
         var tls = new System.Net.Security.SslClientAuthenticationOptions
         {
             TargetHost = "localhost",
             RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == certificate.Certificate.GetCertHashString(),
         };
-        using var client = Client(upstream.Port, UniqueCluster(), tls: tls);
+        using var client = Client(upstream.Port, cluster, tls: tls);
 
         var (status, body) = await client.GetTextAsync("/");
         var again = await client.GetTextAsync("/");
@@ -293,7 +295,7 @@ public sealed class Http1ClientTests
         Assert.Equal(200, status);
         Assert.Equal("True HTTP/1.1", body);
         Assert.Equal(body, again.Body);
-        Assert.Equal(1, client.IdleCount);
+        Assert.Equal(1, metrics.Get("upstream_cx_total", cluster));
     }
 
     [Fact]

@@ -19,12 +19,13 @@ internal static class Http1Test
         TimeSpan? idleTimeout = null,
         TimeSpan? expectTimeout = null,
         SslClientAuthenticationOptions? tls = null,
-        string host = "127.0.0.1") =>
+        string host = "127.0.0.1",
+        TimeSpan? connectTimeout = null) =>
         new(new Http1ClientOptions(
             host,
             port,
             tls,
-            TimeSpan.FromSeconds(10),
+            connectTimeout ?? TimeSpan.FromSeconds(10),
             idleTimeout ?? TimeSpan.FromMinutes(5),
             maxConnections,
             expectTimeout ?? TimeSpan.FromSeconds(1),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Outrigger.Proxy.Metrics;
 
 namespace Outrigger.Proxy.Upstream.Http1;
@@ -39,6 +40,7 @@ internal sealed class Http1Client : IUpstreamClient
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        token.ThrowIfCancellationRequested();
         var head = Http1RequestHead.Write(request);
         try
         {
@@ -89,6 +91,7 @@ internal sealed class Http1Client : IUpstreamClient
 
     private static bool CanResend(RequestBody? body) => body is null || (body.ClientError is null && (body.CanReplay || !body.Started));
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Http1Response> ExchangeAsync(UpstreamRequest request, Http1RequestHead head, CancellationToken token)
     {
         var connection = _pool.Take() ?? await _connector.ConnectAsync(token).ConfigureAwait(false);
