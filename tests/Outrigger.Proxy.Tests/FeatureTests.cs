@@ -42,6 +42,25 @@ public sealed class FeatureTests
     }
 
     [Fact]
+    public async Task ChunkedRequestWithTrailers_TrailersReachHttp11Upstream()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync($$"""
+            upstream:
+              services:
+                api: { endpoints: [{{upstream.Endpoint()}}] }
+            """);
+        using var connection = await RawHttp.ConnectAsync(proxy.Port);
+
+        await connection.SendAsync("POST /request-trailers HTTP/1.1\r\nHost: api\r\nTransfer-Encoding: chunked\r\nTrailer: x-checksum\r\nConnection: close\r\n\r\n"
+            + "5\r\nhello\r\n6\r\n world\r\n0\r\nx-checksum: c0ffee\r\n\r\n");
+        var (text, _) = await connection.ReceiveAsync(TimeSpan.FromSeconds(10));
+
+        Assert.StartsWith("HTTP/1.1 200", text);
+        Assert.Contains("body 11; x-checksum=c0ffee", text);
+    }
+
+    [Fact]
     public async Task StickySessions_ClientKeepsItsEndpointThroughCookie()
     {
         await using var a = await TestUpstream.StartAsync("a");

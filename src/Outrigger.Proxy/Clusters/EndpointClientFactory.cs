@@ -5,24 +5,38 @@ using Outrigger.Discovery;
 using Outrigger.Proxy.Configuration;
 using Outrigger.Proxy.Metrics;
 using Outrigger.Proxy.Upstream;
+using Outrigger.Proxy.Upstream.Http1;
 
 namespace Outrigger.Proxy.Clusters;
 
 /// <summary>
-/// Builds the pooled clients of one endpoint. HTTP/2 clusters use a <see cref="SocketsHttpHandler"/> that never follows
-/// redirects, decompresses, keeps cookies or uses a system proxy, whose connections have Nagle off and are counted.
+/// Builds the pooled clients of one endpoint: our <see cref="Http1Client"/> for HTTP/1.1 (and every upgrade), and for
+/// HTTP/2 clusters a <see cref="SocketsHttpHandler"/> that never follows redirects, decompresses, keeps cookies or uses
+/// a system proxy, whose connections have Nagle off and are counted. docs/upstream-client.md.
 /// </summary>
 internal static class EndpointClientFactory
 {
     public static EndpointState CreateEndpoint(ClusterOptions cluster, DiscoveredEndpoint endpoint, TimeProvider time)
     {
         var latency = new LatencyEwma(time, cluster.LoadBalancing.EwmaDecay);
+        var pool = cluster.Pool;
+        var http1 = new Http1Client(new Http1ClientOptions(endpoint.Host, endpoint.Port, TlsOptions(cluster, endpoint), pool.ConnectTimeout,
+            pool.IdleTimeout, pool.MaxConnectionsPerEndpoint, pool.Expect100ContinueTimeout, cluster.Name, time));
+        if (cluster.Protocol == UpstreamProtocol.Http1)
+        {
+            return new EndpointState(endpoint, http1, null, latency);
+        }
+
         var baseUrl = (cluster.Tls is null ? "http://" : "https://") + endpoint.Authority;
-        var http1 = new HttpHandlerClient(CreateInvoker(cluster, endpoint), baseUrl, System.Net.HttpVersion.Version11);
-        return cluster.Protocol == UpstreamProtocol.Http2
-            ? new EndpointState(endpoint, new HttpHandlerClient(CreateInvoker(cluster, endpoint), baseUrl, System.Net.HttpVersion.Version20), http1, latency)
-            : new EndpointState(endpoint, http1, null, latency);
+        return new EndpointState(endpoint, new HttpHandlerClient(CreateInvoker(cluster, endpoint), baseUrl), http1, latency);
     }
+
+    private static SslClientAuthenticationOptions? TlsOptions(ClusterOptions cluster, DiscoveredEndpoint endpoint) => cluster.Tls is not { } tls ? null : new()
+    {
+        TargetHost = tls.ServerName ?? endpoint.Host,
+        RemoteCertificateValidationCallback = tls.InsecureSkipVerify ? static (_, _, _, _) => true : tls.Pinning.Validator(),
+        ClientCertificates = tls.Pinning.ClientCertificates(),
+    };
 
     private static HttpMessageInvoker CreateInvoker(ClusterOptions cluster, DiscoveredEndpoint endpoint)
     {
@@ -45,14 +59,9 @@ internal static class EndpointClientFactory
             handler.MaxConnectionsPerServer = cluster.Pool.MaxConnectionsPerEndpoint;
         }
 
-        if (cluster.Tls is { } tls)
+        if (TlsOptions(cluster, endpoint) is { } tls)
         {
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                TargetHost = tls.ServerName ?? endpoint.Host,
-                RemoteCertificateValidationCallback = tls.InsecureSkipVerify ? static (_, _, _, _) => true : tls.Pinning.Validator(),
-                ClientCertificates = tls.Pinning.ClientCertificates(),
-            };
+            handler.SslOptions = tls;
         }
 
         return new HttpMessageInvoker(handler, disposeHandler: true);

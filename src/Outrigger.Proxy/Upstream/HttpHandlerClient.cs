@@ -7,14 +7,14 @@ namespace Outrigger.Proxy.Upstream;
 /// An <see cref="IUpstreamClient"/> over <see cref="SocketsHttpHandler"/>, for HTTP/2 upstreams (h2c, or h2 over TLS):
 /// multiplexed streams, gRPC and response trailers. Requests go with version 2.0 exactly.
 /// </summary>
-internal sealed class HttpHandlerClient(HttpMessageInvoker invoker, string baseUrl, Version version) : IUpstreamClient
+internal sealed class HttpHandlerClient(HttpMessageInvoker invoker, string baseUrl) : IUpstreamClient
 {
     public async Task<UpstreamResponse> SendAsync(UpstreamRequest request, CancellationToken token)
     {
         var message = new HttpRequestMessage(HttpMethod.Parse(request.Method), new Uri(baseUrl + request.Target, UriKind.Absolute))
         {
-            Version = version,
-            VersionPolicy = version.Major == 2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
         if (request.Body is { } body)
         {
@@ -33,10 +33,6 @@ internal sealed class HttpHandlerClient(HttpMessageInvoker invoker, string baseU
         }
 
         message.Headers.Host = request.Authority;
-        if (request.Upgrade)
-        {
-            message.Headers.TryAddWithoutValidation("Connection", "Upgrade");
-        }
 
         message.Headers.ExpectContinue = request.ExpectContinue && request.Body is not null ? true : null;
         try

@@ -55,11 +55,13 @@ public sealed class ActiveHealthCheckerTests
         await using var checker = new ActiveHealthChecker(cluster, cluster.Options.HealthCheck, time, NullLogger.Instance);
 
         checker.Start();
-        await WaitUntil(() => cluster.All[0].Probes.Failures == 1 && time.PendingTimers == 1);
+
+        // Two timers: the checker's next probe and the endpoint's connection pool sweeping idle connections.
+        await WaitUntil(() => cluster.All[0].Probes.Failures == 1 && time.PendingTimers == 2);
         time.Advance(TimeSpan.FromSeconds(4.9));
         Assert.Equal(1, cluster.All[0].Probes.Failures);
         time.Advance(TimeSpan.FromSeconds(0.1));
-        await WaitUntil(() => cluster.All[0].Probes.Failures == 2 && time.PendingTimers == 1);
+        await WaitUntil(() => cluster.All[0].Probes.Failures == 2 && time.PendingTimers == 2);
         Assert.Single(cluster.Available);
         time.Advance(TimeSpan.FromSeconds(5));
         await WaitUntil(() => cluster.Available.Length == 0);

@@ -15,7 +15,7 @@ namespace Outrigger.Proxy.Tests.Infrastructure;
 /// <summary>
 /// A real Kestrel upstream on a free loopback port. Paths: <c>/headers</c> (request line and headers as text),
 /// <c>/echo</c> (streams the body back), <c>/count</c> (answers the body's length), <c>/bytes/N</c>, <c>/status/N</c>, <c>/slow/MS</c>, <c>/stream/N</c> (N flushed
-/// chunks 50 ms apart), <c>/trailers</c>, <c>/health</c> (status from <see cref="HealthStatus"/>), <c>/ws</c> (WebSocket echo).
+/// chunks 50 ms apart), <c>/trailers</c>, <c>/request-trailers</c> (reads the body, answers its length and the request's trailers), <c>/health</c> (status from <see cref="HealthStatus"/>), <c>/ws</c> (WebSocket echo).
 /// Every response carries <c>x-upstream: NAME</c>.
 /// </summary>
 internal sealed class TestUpstream : IAsyncDisposable
@@ -110,6 +110,18 @@ internal sealed class TestUpstream : IAsyncDisposable
                 context.Response.DeclareTrailer("x-trailer");
                 await context.Response.WriteAsync("body");
                 context.Response.AppendTrailer("x-trailer", "yes");
+                break;
+            case "request-trailers":
+                var length = 0L;
+                var part = new byte[16 * 1024];
+                int n2;
+                while ((n2 = await context.Request.Body.ReadAsync(part, context.RequestAborted)) > 0)
+                {
+                    length += n2;
+                }
+
+                var trailers = context.Features.Get<IHttpRequestTrailersFeature>()!.Trailers;
+                await context.Response.WriteAsync($"body {length}; " + string.Join("; ", trailers.Select(t => $"{t.Key}={t.Value}")));
                 break;
             case "ws":
                 await WebSocketEchoAsync(context);
