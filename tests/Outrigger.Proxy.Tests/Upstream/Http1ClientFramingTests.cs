@@ -497,6 +497,27 @@ public sealed class Http1ClientFramingTests
     }
 
     [Fact]
+    public async Task SendAsync_OtherHeadersRepeatedAcrossResponses_KeepTheirCasingAndValues()
+    {
+        await using var upstream = Raw(
+            "HTTP/1.1 200 OK\r\nX-Thing: 1\r\nX-Same: s\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nx-thing: 2\r\nX-Same: s\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nx-thing: 2\r\nX-Same: t\r\nContent-Length: 0\r\n\r\n");
+        using var client = Client(upstream.Port, UniqueCluster());
+
+        var seen = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.SendAsync(Get("/"));
+            seen.Add(string.Join(",", response.Headers.Select(h => $"{h.Key}={h.Value}")));
+        }
+
+        Assert.Equal(
+            ["X-Thing=1,X-Same=s,Content-Length=0", "x-thing=2,X-Same=s,Content-Length=0", "x-thing=2,X-Same=t,Content-Length=0"],
+            seen);
+    }
+
+    [Fact]
     public async Task SendAsync_TlsHandshakeNeverAnswered_ThrowsConnectTimeout()
     {
         var time = new ManualTimeProvider();

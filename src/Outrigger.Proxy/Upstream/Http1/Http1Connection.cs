@@ -16,7 +16,7 @@ internal sealed class Http1Connection : IDisposable
     private readonly Http1Client _owner;
     private readonly Socket _socket;
     private readonly Stream _stream;
-    private readonly string?[] _lastValues = new string?[Http1KnownHeaders.Names.Length];
+    private readonly Http1FieldCache _fields = new();
 
     // Not pooled: a read that is still pending when another thread closes the connection must not write into a buffer
     // that someone else rented meanwhile.
@@ -58,8 +58,11 @@ internal sealed class Http1Connection : IDisposable
 
     public int MaxHeadBytes => _owner.Options.MaxResponseHeaderBytes;
 
-    /// <summary>The last value received per known header name (a repeated value is not allocated again).</summary>
-    public string?[] LastValues => _lastValues;
+    /// <summary>Field names and values this connection received before (a repeated one is not allocated again).</summary>
+    public Http1FieldCache Fields => _fields;
+
+    /// <summary>How many fields the previous response had: the next one likely has as many.</summary>
+    public int LastFieldCount { get; set; } = 8;
 
     /// <summary>Whether an idle connection is unusable: the peer closed it or sent something unasked.</summary>
     public bool IsStale()
@@ -135,6 +138,11 @@ internal sealed class Http1Connection : IDisposable
             if (ex is OperationCanceledException && token.IsCancellationRequested)
             {
                 throw;
+            }
+
+            if (token.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("The request was cancelled.", ex, token);
             }
 
             throw Failure(ex, "before a response");
@@ -275,7 +283,7 @@ internal sealed class Http1Connection : IDisposable
             return false;
         }
 
-        response.ParseHead(data[..end], _lastValues);
+        response.ParseHead(data[..end], _fields);
         _start += end;
         return true;
     }
