@@ -187,8 +187,12 @@ internal sealed class Http1Connection : IDisposable
 
     public void Consume(int count) => _start += count;
 
-    /// <summary>Writes request body bytes; a failure here is the upstream's side, not the client's.</summary>
-    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> bytes, CancellationToken token)
+    /// <summary>
+    /// Writes request body bytes; a failure here is the upstream's side, not the client's. After the <paramref name="last"/>
+    /// bytes the body counts as sent at once (a response ending right after must find the connection reusable).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> bytes, bool last, CancellationToken token)
     {
         try
         {
@@ -199,6 +203,8 @@ internal sealed class Http1Connection : IDisposable
             _bodyWriteFailed = true;
             throw;
         }
+
+        _bodySent |= last;
     }
 
     /// <summary>The connection as a plain byte stream (after a 101); bytes already buffered come first.</summary>
@@ -318,8 +324,6 @@ internal sealed class Http1Connection : IDisposable
             {
                 writer.Dispose();
             }
-
-            _bodySent = true;
         }
         catch (Exception ex)
         {
