@@ -206,6 +206,26 @@ public sealed class Http1ClientFramingTests
     }
 
     [Fact]
+    public async Task SendAsync_MalformedResponseWhileTheBodyIsStillStreaming_NamesTheResponseNotTheBody()
+    {
+        await using var upstream = new RawUpstream(async (connection, _) =>
+        {
+            await connection.ReadHeadAsync();
+            await connection.WriteAsync("garbage\r\n\r\n");
+            await connection.ReadToEndAsync();
+        });
+        using var client = Client(upstream.Port, UniqueCluster());
+        var body = new WaitingBody();
+        var request = Get("/", "POST");
+        request.Body = body;
+
+        var error = await Assert.ThrowsAsync<UpstreamException>(() => client.SendAsync(request));
+
+        Assert.Contains("malformed status line: 'garbage'", error.Message, StringComparison.Ordinal);
+        await body.WhenEnded.WaitAsync(Guard);
+    }
+
+    [Fact]
     public async Task SendAsync_HeadOverTheLimit_ThrowsExchangeError()
     {
         await using var upstream = Raw("HTTP/1.1 200 OK\r\nX-Big: " + new string('a', 70 * 1024) + "\r\nContent-Length: 0\r\n\r\n");

@@ -134,18 +134,21 @@ internal sealed class Http1Connection : IDisposable
         }
         catch (Exception ex)
         {
+            // Named before closing: closing cancels the body, whose own failure would then hide the cause.
+            var cancelled = token.IsCancellationRequested;
+            var failure = cancelled ? null : Failure(ex, "before a response");
             Dispose();
-            if (ex is OperationCanceledException && token.IsCancellationRequested)
+            if (!cancelled)
+            {
+                throw failure!;
+            }
+
+            if (ex is OperationCanceledException)
             {
                 throw;
             }
 
-            if (token.IsCancellationRequested)
-            {
-                throw new OperationCanceledException("The request was cancelled.", ex, token);
-            }
-
-            throw Failure(ex, "before a response");
+            throw new OperationCanceledException("The request was cancelled.", ex, token);
         }
     }
 
@@ -327,6 +330,11 @@ internal sealed class Http1Connection : IDisposable
         }
         catch (Exception ex)
         {
+            if (token.IsCancellationRequested)
+            {
+                return; // the connection was closed for another reason, which is reported where it happened
+            }
+
             _bodyFailure = ex;
             if (!_bodyWriteFailed)
             {
