@@ -206,6 +206,26 @@ public sealed class Http1ClientFramingTests
     }
 
     [Fact]
+    public async Task SendAsync_MalformedResponseWhileTheBodyIsStillStreaming_NamesTheResponseNotTheBody()
+    {
+        await using var upstream = new RawUpstream(async (connection, _) =>
+        {
+            await connection.ReadHeadAsync();
+            await connection.WriteAsync("garbage\r\n\r\n");
+            await connection.ReadToEndAsync();
+        });
+        using var client = Client(upstream.Port, UniqueCluster());
+        var body = new WaitingBody();
+        var request = Get("/", "POST");
+        request.Body = body;
+
+        var error = await Assert.ThrowsAsync<UpstreamException>(() => client.SendAsync(request));
+
+        Assert.Contains("malformed status line: 'garbage'", error.Message, StringComparison.Ordinal);
+        await body.WhenEnded.WaitAsync(Guard);
+    }
+
+    [Fact]
     public async Task SendAsync_HeadOverTheLimit_ThrowsExchangeError()
     {
         await using var upstream = Raw("HTTP/1.1 200 OK\r\nX-Big: " + new string('a', 70 * 1024) + "\r\nContent-Length: 0\r\n\r\n");
@@ -494,6 +514,27 @@ public sealed class Http1ClientFramingTests
 
         Assert.Equal(["text/a", "text/b", "text/b"], types);
         Assert.Equal(1, upstream.Accepted);
+    }
+
+    [Fact]
+    public async Task SendAsync_OtherHeadersRepeatedAcrossResponses_KeepTheirCasingAndValues()
+    {
+        await using var upstream = Raw(
+            "HTTP/1.1 200 OK\r\nX-Thing: 1\r\nX-Same: s\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nx-thing: 2\r\nX-Same: s\r\nContent-Length: 0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nx-thing: 2\r\nX-Same: t\r\nContent-Length: 0\r\n\r\n");
+        using var client = Client(upstream.Port, UniqueCluster());
+
+        var seen = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.SendAsync(Get("/"));
+            seen.Add(string.Join(",", response.Headers.Select(h => $"{h.Key}={h.Value}")));
+        }
+
+        Assert.Equal(
+            ["X-Thing=1,X-Same=s,Content-Length=0", "x-thing=2,X-Same=s,Content-Length=0", "x-thing=2,X-Same=t,Content-Length=0"],
+            seen);
     }
 
     [Fact]

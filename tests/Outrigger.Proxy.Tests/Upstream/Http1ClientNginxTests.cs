@@ -100,4 +100,28 @@ public sealed class Http1ClientNginxTests
 
         Assert.Equal(3, metrics.Get("upstream_cx_total", cluster));
     }
+
+    [Fact]
+    public async Task SendAsync_ManyConcurrentRequestsWithAConnectionLimit_AllSucceedWithinTheLimit()
+    {
+        using var nginx = new Nginx();
+        var cluster = UniqueCluster();
+        using var metrics = new MetricsCapture();
+        using var client = Client(nginx.Port, cluster, maxConnections: 4);
+
+        var workers = Enumerable.Range(0, 16).Select(async worker =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var chunked = (worker + i) % 2 == 0;
+                using var response = await client.SendAsync(Get(chunked ? "/chunked/2k" : "/2k"));
+                Assert.Equal(200, response.StatusCode);
+                Assert.Equal(nginx.Body, await response.ReadBytesAsync(bufferSize: 1000));
+            }
+        });
+        await Task.WhenAll(workers).WaitAsync(Guard);
+
+        Assert.InRange(metrics.Get("upstream_cx_total", cluster), 1, 4);
+        Assert.InRange(client.IdleCount, 1, 4);
+    }
 }

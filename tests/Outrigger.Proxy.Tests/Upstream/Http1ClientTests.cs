@@ -354,4 +354,29 @@ public sealed class Http1ClientTests
         Assert.Equal(50000, (await client.GetTextAsync("/")).Body.Length);
         Assert.Equal(2, connections.Count);
     }
+
+    [Fact]
+    public async Task SendAsync_ConcurrentUploadsOnPooledConnections_EachEchoesItsOwnBody()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var cluster = UniqueCluster();
+        using var metrics = new MetricsCapture();
+        using var client = Client(upstream.Port, cluster);
+
+        var workers = Enumerable.Range(0, 8).Select(async worker =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var data = Encoding.ASCII.GetBytes(new string((char)('a' + worker), 1 + (i * 997 % 40000)));
+                var request = Get("/echo", "POST");
+                request.Body = new BufferedBody(data, announceLength: i % 2 == 0);
+                using var response = await client.SendAsync(request);
+                Assert.Equal(data, await response.ReadBytesAsync());
+            }
+        });
+        await Task.WhenAll(workers).WaitAsync(Guard);
+
+        // Connections are reused (200 requests); how many exist depends on scheduling.
+        Assert.InRange(metrics.Get("upstream_cx_total", cluster), 1, 50);
+    }
 }

@@ -78,3 +78,41 @@ internal sealed class StreamedBody(long? length = null, IReadOnlyList<KeyValuePa
         }
     }
 }
+
+/// <summary>
+/// A body that writes its first bytes and then waits for more that never come; cancelling it resumes it synchronously
+/// inside <see cref="CancellationTokenSource.Cancel()"/> (as a pipe reader can), and it records that as a client error.
+/// </summary>
+internal sealed class WaitingBody : RequestBody
+{
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public override long? Length => null;
+
+    public override bool CanReplay => false;
+
+    public Task WhenEnded => _ended.Task;
+
+    public override async Task WriteToAsync(Stream destination, CancellationToken token)
+    {
+        Started = true;
+        try
+        {
+            await destination.WriteAsync("some"u8.ToArray(), token);
+            var never = new TaskCompletionSource();
+            using (token.Register(() => never.TrySetCanceled(token)))
+            {
+                await never.Task;
+            }
+        }
+        catch (Exception e)
+        {
+            ClientError = e;
+            throw;
+        }
+        finally
+        {
+            _ended.TrySetResult();
+        }
+    }
+}

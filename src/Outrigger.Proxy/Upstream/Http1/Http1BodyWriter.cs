@@ -41,7 +41,7 @@ internal sealed class Http1BodyWriter(Http1Connection connection, long? length) 
         }
 
         _remaining -= buffer.Length;
-        return connection.WriteBodyAsync(buffer, cancellationToken);
+        return connection.WriteBodyAsync(buffer, _remaining == 0, cancellationToken);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -74,7 +74,7 @@ internal sealed class Http1BodyWriter(Http1Connection connection, long? length) 
         }
 
         at += Copy("\r\n"u8, frame.AsSpan(at));
-        await connection.WriteBodyAsync(frame.AsMemory(0, at), token).ConfigureAwait(false);
+        await connection.WriteBodyAsync(frame.AsMemory(0, at), last: true, token).ConfigureAwait(false);
     }
 
     public override void Flush()
@@ -120,7 +120,7 @@ internal sealed class Http1BodyWriter(Http1Connection connection, long? length) 
             data.Span[..count].CopyTo(frame.AsSpan(at));
             at += count;
             at += Copy("\r\n"u8, frame.AsSpan(at));
-            await connection.WriteBodyAsync(frame.AsMemory(0, at), token).ConfigureAwait(false);
+            await connection.WriteBodyAsync(frame.AsMemory(0, at), last: false, token).ConfigureAwait(false);
             data = data[count..];
         }
     }

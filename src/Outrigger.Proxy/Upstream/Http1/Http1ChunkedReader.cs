@@ -150,7 +150,7 @@ internal struct Http1ChunkedReader
                 break;
             }
 
-            Http1HeadParser.ParseField(line, connection.LastValues, out var name, out var value);
+            Http1HeadParser.ParseField(line, connection.Fields, out var name, out var value);
             (trailers ??= []).Add(new(name, value));
         }
 

@@ -16,7 +16,7 @@ internal sealed class Http1Connection : IDisposable
     private readonly Http1Client _owner;
     private readonly Socket _socket;
     private readonly Stream _stream;
-    private readonly string?[] _lastValues = new string?[Http1KnownHeaders.Names.Length];
+    private readonly Http1FieldCache _fields = new();
 
     // Not pooled: a read that is still pending when another thread closes the connection must not write into a buffer
     // that someone else rented meanwhile.
@@ -58,8 +58,11 @@ internal sealed class Http1Connection : IDisposable
 
     public int MaxHeadBytes => _owner.Options.MaxResponseHeaderBytes;
 
-    /// <summary>The last value received per known header name (a repeated value is not allocated again).</summary>
-    public string?[] LastValues => _lastValues;
+    /// <summary>Field names and values this connection received before (a repeated one is not allocated again).</summary>
+    public Http1FieldCache Fields => _fields;
+
+    /// <summary>How many fields the previous response had: the next one likely has as many.</summary>
+    public int LastFieldCount { get; set; } = 8;
 
     /// <summary>Whether an idle connection is unusable: the peer closed it or sent something unasked.</summary>
     public bool IsStale()
@@ -131,13 +134,21 @@ internal sealed class Http1Connection : IDisposable
         }
         catch (Exception ex)
         {
+            // Named before closing: closing cancels the body, whose own failure would then hide the cause.
+            var cancelled = token.IsCancellationRequested;
+            var failure = cancelled ? null : Failure(ex, "before a response");
             Dispose();
-            if (ex is OperationCanceledException && token.IsCancellationRequested)
+            if (!cancelled)
+            {
+                throw failure!;
+            }
+
+            if (ex is OperationCanceledException)
             {
                 throw;
             }
 
-            throw Failure(ex, "before a response");
+            throw new OperationCanceledException("The request was cancelled.", ex, token);
         }
     }
 
@@ -179,8 +190,12 @@ internal sealed class Http1Connection : IDisposable
 
     public void Consume(int count) => _start += count;
 
-    /// <summary>Writes request body bytes; a failure here is the upstream's side, not the client's.</summary>
-    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> bytes, CancellationToken token)
+    /// <summary>
+    /// Writes request body bytes; a failure here is the upstream's side, not the client's. After the <paramref name="last"/>
+    /// bytes the body counts as sent at once (a response ending right after must find the connection reusable).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask WriteBodyAsync(ReadOnlyMemory<byte> bytes, bool last, CancellationToken token)
     {
         try
         {
@@ -191,6 +206,8 @@ internal sealed class Http1Connection : IDisposable
             _bodyWriteFailed = true;
             throw;
         }
+
+        _bodySent |= last;
     }
 
     /// <summary>The connection as a plain byte stream (after a 101); bytes already buffered come first.</summary>
@@ -275,7 +292,7 @@ internal sealed class Http1Connection : IDisposable
             return false;
         }
 
-        response.ParseHead(data[..end], _lastValues);
+        response.ParseHead(data[..end], _fields);
         _start += end;
         return true;
     }
@@ -310,11 +327,14 @@ internal sealed class Http1Connection : IDisposable
             {
                 writer.Dispose();
             }
-
-            _bodySent = true;
         }
         catch (Exception ex)
         {
+            if (token.IsCancellationRequested)
+            {
+                return; // the connection was closed for another reason, which is reported where it happened
+            }
+
             _bodyFailure = ex;
             if (!_bodyWriteFailed)
             {

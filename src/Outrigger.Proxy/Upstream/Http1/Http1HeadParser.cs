@@ -64,10 +64,10 @@ internal static class Http1HeadParser
     }
 
     /// <summary>
-    /// Parses <c>name ":" OWS value OWS</c> into strings (a known name is not allocated; a value equal to the last one this
-    /// connection saw for that name is reused from <paramref name="lastValues"/>); returns the name's known id or -1.
+    /// Parses <c>name ":" OWS value OWS</c> into strings, reused from <paramref name="cache"/> when this connection saw
+    /// them before; returns the name's known id or -1.
     /// </summary>
-    public static int ParseField(ReadOnlySpan<byte> line, string?[] lastValues, out string name, out string value)
+    public static int ParseField(ReadOnlySpan<byte> line, Http1FieldCache cache, out string name, out string value)
     {
         var colon = line.IndexOf((byte)':');
         if (colon <= 0 || line[..colon].ContainsAnyExcept(TokenBytes))
@@ -82,27 +82,7 @@ internal static class Http1HeadParser
             throw new UpstreamException(UpstreamFailure.Exchange, $"upstream sent a header value with control characters: '{Printable(line)}'");
         }
 
-        var id = Http1KnownHeaders.Find(line[..colon]);
-        if (id < 0)
-        {
-            name = Encoding.ASCII.GetString(line[..colon]);
-            value = Encoding.Latin1.GetString(rawValue);
-            return id;
-        }
-
-        name = Http1KnownHeaders.Names[id];
-        var last = lastValues[id];
-        if (last is not null && Ascii.Equals(rawValue, last))
-        {
-            value = last;
-        }
-        else
-        {
-            value = Encoding.Latin1.GetString(rawValue);
-            lastValues[id] = value;
-        }
-
-        return id;
+        return cache.Get(line[..colon], rawValue, out name, out value);
     }
 
     /// <summary>Up to 100 bytes of <paramref name="bytes"/> for an error message, control and non-ASCII bytes escaped.</summary>

@@ -20,7 +20,11 @@ internal sealed class Http1Pool : IDisposable
         _idleTimeout = idleTimeout;
         if (idleTimeout > TimeSpan.Zero && idleTimeout != Timeout.InfiniteTimeSpan)
         {
-            _sweep = time.CreateTimer(static state => ((Http1Pool)state!).Sweep(), this, idleTimeout, idleTimeout);
+            // The timer lives as long as the pool: it must not hold on to the first request's context (Activity, AsyncLocals).
+            using (ExecutionContext.SuppressFlow())
+            {
+                _sweep = time.CreateTimer(static state => ((Http1Pool)state!).Sweep(), this, idleTimeout, idleTimeout);
+            }
         }
     }
 

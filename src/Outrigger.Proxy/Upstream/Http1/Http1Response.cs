@@ -18,7 +18,7 @@ internal sealed class Http1Response : UpstreamResponse
     private readonly bool _headRequest;
     private readonly bool _upgrade;
     private readonly bool _requestClose;
-    private readonly List<KeyValuePair<string, string>> _headers = new(16);
+    private readonly List<KeyValuePair<string, string>> _headers;
     private List<KeyValuePair<string, string>>? _trailers;
 
     private string? _contentLength;
@@ -38,6 +38,7 @@ internal sealed class Http1Response : UpstreamResponse
     public Http1Response(Http1Connection connection, UpstreamRequest request, bool requestClose)
     {
         _connection = connection;
+        _headers = new(connection.LastFieldCount);
         _headRequest = request.Method == "HEAD";
         _upgrade = request.Upgrade;
         _requestClose = requestClose;
@@ -56,7 +57,7 @@ internal sealed class Http1Response : UpstreamResponse
     public override IReadOnlyList<KeyValuePair<string, string>> Trailers => (IReadOnlyList<KeyValuePair<string, string>>?)_trailers ?? [];
 
     /// <summary>Parses a complete head (status line up to its empty line).</summary>
-    internal void ParseHead(ReadOnlySpan<byte> head, string?[] lastValues)
+    internal void ParseHead(ReadOnlySpan<byte> head, Http1FieldCache fields)
     {
         var position = 0;
         (StatusCode, Version) = Http1HeadParser.ParseStatusLine(Http1HeadParser.NextLine(head, ref position));
@@ -65,10 +66,11 @@ internal sealed class Http1Response : UpstreamResponse
             var line = Http1HeadParser.NextLine(head, ref position);
             if (line.Length == 0)
             {
+                _connection.LastFieldCount = Math.Max(_headers.Count, 4);
                 return;
             }
 
-            var id = Http1HeadParser.ParseField(line, lastValues, out var name, out var value);
+            var id = Http1HeadParser.ParseField(line, fields, out var name, out var value);
             _headers.Add(new(name, value));
             switch (id)
             {
