@@ -10,6 +10,7 @@ namespace Outrigger.Proxy.Upstream;
 /// The client's request body, copied from Kestrel's request pipe as it arrives: nothing is buffered beyond what one read
 /// returns, and the destination is flushed whenever the client has nothing more ready, so streaming (gRPC, uploads) flows.
 /// The bytes copied are added to the request's access log record, if any; the client's trailers follow the body.
+/// A read cancelled through the token (the upstream side gave up) is not the client's error.
 /// </summary>
 internal sealed class StreamedRequestBody(HttpContext context, RequestRecord? record) : RequestBody
 {
@@ -33,7 +34,7 @@ internal sealed class StreamedRequestBody(HttpContext context, RequestRecord? re
             {
                 result = await pending.ConfigureAwait(false);
             }
-            catch (Exception e)
+            catch (Exception e) when (!token.IsCancellationRequested)
             {
                 ClientError = e;
                 throw;
@@ -67,7 +68,7 @@ internal sealed class StreamedRequestBody(HttpContext context, RequestRecord? re
         {
             return _source.ReadAsync(token);
         }
-        catch (Exception e)
+        catch (Exception e) when (!token.IsCancellationRequested)
         {
             ClientError = e;
             throw;
