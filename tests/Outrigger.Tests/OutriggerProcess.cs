@@ -5,7 +5,10 @@ using System.Text;
 
 namespace Outrigger.Tests;
 
-/// <summary>Runs the real <c>outrigger</c> executable (built next to the tests) as a child process.</summary>
+/// <summary>
+/// Runs the real <c>outrigger</c> executable as a child process: the one built next to the tests, or the executable
+/// named by <c>TEST_OUTRIGGER_BIN</c> (a Native AOT build: tests/Aot/run.sh).
+/// </summary>
 internal sealed class OutriggerProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -49,7 +52,10 @@ internal sealed class OutriggerProcess : IAsyncDisposable
 
     public static OutriggerProcess Start(string arguments, IReadOnlyDictionary<string, string>? environment = null, string? stdin = null)
     {
-        var info = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "outrigger.dll")}\" {arguments}")
+        var bin = Environment.GetEnvironmentVariable("TEST_OUTRIGGER_BIN");
+        var info = new ProcessStartInfo(
+            string.IsNullOrEmpty(bin) ? "dotnet" : bin,
+            string.IsNullOrEmpty(bin) ? $"\"{Path.Combine(AppContext.BaseDirectory, "outrigger.dll")}\" {arguments}" : arguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -88,9 +88,14 @@ internal sealed class SidecarNode : IAsyncDisposable
     public ValueTask DisposeAsync() => new(KillAsync());
 }
 
-/// <summary>The built <c>outrigger</c> binary (src/Outrigger, built with this test project: see the csproj).</summary>
+/// <summary>
+/// The built <c>outrigger</c> binary (src/Outrigger, built with this test project: see the csproj), or the executable
+/// named by <c>TEST_OUTRIGGER_BIN</c> (a Native AOT build: tests/Aot/run.sh).
+/// </summary>
 internal static class OutriggerBinary
 {
+    private static string? Executable => Environment.GetEnvironmentVariable("TEST_OUTRIGGER_BIN") is { Length: > 0 } bin ? bin : null;
+
     public static string Dll
     {
         get
@@ -101,13 +106,17 @@ internal static class OutriggerBinary
     }
 
     public static ChildProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null) =>
-        ChildProcess.Start("dotnet", [Dll, .. args], environment);
+        Executable is { } bin ? ChildProcess.Start(bin, args, environment) : ChildProcess.Start("dotnet", [Dll, .. args], environment);
 
     /// <summary>Runs a CLI command to its end: exit code, standard output, standard error.</summary>
     public static async Task<(int Exit, string Out, string Error)> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Dll);
+        var info = new System.Diagnostics.ProcessStartInfo(Executable ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Executable is null)
+        {
+            info.ArgumentList.Add(Dll);
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
