@@ -20,17 +20,16 @@ internal static class HopByHop
         HashSet<string>? result = null;
         foreach (var value in connection)
         {
-            if (value is null)
+            var rest = value.AsSpan();
+            while (rest.Length > 0)
             {
-                continue;
-            }
-
-            foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (!token.Equals("close", StringComparison.OrdinalIgnoreCase) && !token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+                var comma = rest.IndexOf(',');
+                var token = (comma < 0 ? rest : rest[..comma]).Trim();
+                rest = comma < 0 ? [] : rest[(comma + 1)..];
+                if (token.Length > 0 && !token.Equals("close", StringComparison.OrdinalIgnoreCase) && !token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
                     && !token.Equals("upgrade", StringComparison.OrdinalIgnoreCase))
                 {
-                    (result ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(token);
+                    (result ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(token.ToString());
                 }
             }
         }

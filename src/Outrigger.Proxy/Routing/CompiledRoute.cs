@@ -56,12 +56,15 @@ internal sealed class CompiledRoute
             return false;
         }
 
-        if (!_hosts.IsEmpty && !_hosts.Matches(request.Host.Host))
+        if (!_hosts.IsEmpty && !_hosts.Matches(request.Host.Value ?? ""))
         {
             return false;
         }
 
-        return MatchesPath(request.Path.Value ?? "/", out values) && MatchesHeaders(request.Headers) && MatchesQuery(request.Query);
+        // request.Query parses the query string: only when a condition needs it.
+        return MatchesPath(request.Path.Value ?? "/", out values)
+            && (_headers.Length == 0 || MatchesHeaders(request.Headers))
+            && (_query.Length == 0 || MatchesQuery(request.Query));
     }
 
     /// <summary>The upstream path for a request this route matched (query not included).</summary>

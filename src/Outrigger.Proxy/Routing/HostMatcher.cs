@@ -8,11 +8,13 @@ internal sealed class HostMatcher(IReadOnlyList<string> hosts)
 
     public bool IsEmpty => _exact.Length == 0 && _suffixes.Length == 0;
 
-    public bool Matches(string host)
+    /// <summary>Whether the <c>Host</c> header value <paramref name="hostHeader"/> (port allowed) matches.</summary>
+    public bool Matches(string hostHeader)
     {
+        var host = WithoutPort(hostHeader);
         foreach (var exact in _exact)
         {
-            if (string.Equals(exact, host, StringComparison.OrdinalIgnoreCase))
+            if (host.Equals(exact, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
@@ -27,6 +29,19 @@ internal sealed class HostMatcher(IReadOnlyList<string> hosts)
         }
 
         return false;
+    }
+
+    /// <summary>The host part of a Host header value, without allocating: <c>[::1]:80</c> → <c>[::1]</c>, <c>a:80</c> → <c>a</c>.</summary>
+    private static ReadOnlySpan<char> WithoutPort(ReadOnlySpan<char> value)
+    {
+        if (value.StartsWith('['))
+        {
+            var end = value.IndexOf(']');
+            return end < 0 ? value : value[..(end + 1)];
+        }
+
+        var colon = value.IndexOf(':');
+        return colon < 0 ? value : value[..colon];
     }
 
     private static string StripPort(string host)
