@@ -13,7 +13,7 @@
 # to show what those defaults cost.
 #
 # Needs: dotnet, nginx, haproxy, wrk, h2load, hey, taskset (Debian: nginx haproxy wrk nghttp2-client hey util-linux).
-# Knobs: DURATION (s, default 10), WARMUP (s of HTTP/1.1 load per target before measuring, 15), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
+# Knobs: BUILD (aot, the default, or jit) or BIN (see common.sh), DURATION (s, default 10), WARMUP (s of HTTP/1.1 load per target before measuring, 15), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
 # for quick comparisons ONLY="outrigger nginx" SIZES=2k PROTOCOLS=h1 (RESULTS.md is not written then);
 # RT="chrt -f 50" to run every measured process at real-time priority when other work shares the machine.
 # Outrigger runs with only its proxy module enabled (gateway and workflows off), as nginx and HAProxy are only proxies.
@@ -202,8 +202,8 @@ done
   echo "Load average (1/5/15 min) before the runs: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg). On a 2-core machine anything"
   echo "above ~2 means other work competed for the cores: throughput and latency are then unreliable; CPU per request much less so."
   echo
-  echo "Command: \`${RT:+RT=\"$RT\" }bench/proxy/run.sh\` (DURATION=$DURATION, WARMUP=$WARMUP, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
-  echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger workstation non-concurrent GC and inline socket completions as shipped;"
+  echo "Command: \`${RT:+RT=\"$RT\" }${BUILD:+BUILD=$BUILD }bench/proxy/run.sh\` (DURATION=$DURATION, WARMUP=$WARMUP, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
+  echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger's $OUTRIGGER_BUILD build with workstation non-concurrent GC and inline socket completions as shipped;"
   echo "outrigger-bare = same binary adding only the X-Forwarded-* headers, as the nginx configuration does);"
   echo "upstream (nginx, 1 worker) and load generators on core 0. CPU = proxy process utime+stime per request."
   echo

@@ -11,6 +11,9 @@ internal sealed class InstrumentState
     private readonly Dictionary<int, List<Series>> _series = [];
     private readonly double[]? _buckets;
 
+    /// <summary>The series found last: hot paths record the same tag set again and again, so it is tried before hashing.</summary>
+    private Series? _last;
+
     public InstrumentState(Instrument instrument)
     {
         Instrument = instrument;
@@ -96,6 +99,16 @@ internal sealed class InstrumentState
     }
 
     private Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        if (_last is { } last && last.Matches(tags))
+        {
+            return last;
+        }
+
+        return _last = FindOrAdd(tags);
+    }
+
+    private Series FindOrAdd(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var hash = 0;
         foreach (var tag in tags)
