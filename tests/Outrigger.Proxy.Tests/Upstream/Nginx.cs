@@ -18,7 +18,7 @@ internal sealed class Nginx : IDisposable
 
     public Nginx(string extra = "")
     {
-        Port = FreePort();
+        Port = ForwardingTests.FreePort();
         var www = Path.Combine(_folder, "www");
         Directory.CreateDirectory(Path.Combine(www, "chunked"));
         Directory.CreateDirectory(Path.Combine(www, "upload"));
@@ -70,13 +70,6 @@ internal sealed class Nginx : IDisposable
         _process.WaitForExit();
         _process.Dispose();
         Directory.Delete(_folder, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void WaitUntilServing()
