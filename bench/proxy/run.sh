@@ -10,7 +10,8 @@
 # (wrk for HTTP/1.1 keep-alive, h2load for HTTP/2 prior-knowledge h2c), p99 latency added at half of Outrigger's
 # saturation rate (hey, rate-limited), and resident memory idle and under load. "outrigger-bare" is the same binary
 # doing the header work the nginx configuration does (X-Forwarded-* only: no Via, no generated x-request-id or traceparent),
-# to show what those defaults cost.
+# to show what those defaults cost. "outrigger-kestrel" is the same binary with the direct path off
+# (`proxy.direct_path: false`, docs/direct-path.md): every request through Kestrel, as before the direct path existed.
 #
 # Needs: dotnet, nginx, haproxy, wrk, h2load, hey, taskset (Debian: nginx haproxy wrk nghttp2-client hey util-linux).
 # Knobs: BUILD (aot, the default, or jit) or BIN (see common.sh), DURATION (s, default 10), WARMUP (s of HTTP/1.1 load per target before measuring, 15), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
@@ -27,7 +28,7 @@ STREAMS=${STREAMS:-32}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d /tmp/outrigger-bench.XXXXXX)
-UP_H1=18080 UP_H2=18090 NGINX=18081 NGINX_H2=18091 HAPROXY=18082 OUTRIGGER=18083 BARE=18084
+UP_H1=18080 UP_H2=18090 NGINX=18081 NGINX_H2=18091 HAPROXY=18082 OUTRIGGER=18083 BARE=18084 KESTREL=18085
 # shellcheck source=common.sh
 . "$HERE/common.sh"
 trap bench_cleanup EXIT
@@ -104,7 +105,11 @@ sed -e "s/:$OUTRIGGER/:$BARE/" -e '/^  listen:/a\  forwarding: { via: false, req
   "$WORK/outrigger.yaml" >"$WORK/outrigger-bare.yaml"
 start outrigger-bare 1 "$WORK/bin/outrigger" start --config "$WORK/outrigger-bare.yaml"
 BARE_PID=$LAST_PID
-for port in $UP_H1 $NGINX $HAPROXY $OUTRIGGER $BARE; do wait_port "$port"; done
+# The same binary with every request through Kestrel.
+sed -e "s/:$OUTRIGGER/:$KESTREL/" -e '/^  listen:/a\  direct_path: false' "$WORK/outrigger.yaml" >"$WORK/outrigger-kestrel.yaml"
+start outrigger-kestrel 1 "$WORK/bin/outrigger" start --config "$WORK/outrigger-kestrel.yaml"
+KESTREL_PID=$LAST_PID
+for port in $UP_H1 $NGINX $HAPROXY $OUTRIGGER $BARE $KESTREL; do wait_port "$port"; done
 sleep 1
 
 # The processes whose CPU we charge to each target (nginx: its worker; the master does not serve requests).
@@ -115,10 +120,11 @@ declare -A TARGET_PIDS=(
   [haproxy]="$HAPROXY_PID"
   [outrigger]="$OUT_PID"
   [outrigger-bare]="$BARE_PID"
+  [outrigger-kestrel]="$KESTREL_PID"
 )
-declare -A H1_PORT=([direct]=$UP_H1 [nginx]=$NGINX [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-bare]=$BARE)
-declare -A H2_PORT=([direct]=$UP_H2 [nginx]=$NGINX_H2 [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-bare]=$BARE)
-read -r -a TARGETS <<<"${ONLY:-direct nginx haproxy outrigger outrigger-bare}"
+declare -A H1_PORT=([direct]=$UP_H1 [nginx]=$NGINX [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-bare]=$BARE [outrigger-kestrel]=$KESTREL)
+declare -A H2_PORT=([direct]=$UP_H2 [nginx]=$NGINX_H2 [haproxy]=$HAPROXY [outrigger]=$OUTRIGGER [outrigger-bare]=$BARE [outrigger-kestrel]=$KESTREL)
+read -r -a TARGETS <<<"${ONLY:-direct nginx haproxy outrigger outrigger-bare outrigger-kestrel}"
 
 declare -A IDLE_RSS PEAK_RSS
 for t in "${TARGETS[@]}"; do IDLE_RSS[$t]=$( [ -n "${TARGET_PIDS[$t]}" ] && rss_kb "${TARGET_PIDS[$t]}" || echo 0 ); PEAK_RSS[$t]=0; done
@@ -204,7 +210,7 @@ done
   echo
   echo "Command: \`${RT:+RT=\"$RT\" }${BUILD:+BUILD=$BUILD }bench/proxy/run.sh\` (DURATION=$DURATION, WARMUP=$WARMUP, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
   echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger's $OUTRIGGER_BUILD build with workstation non-concurrent GC and inline socket completions as shipped;"
-  echo "outrigger-bare = same binary adding only the X-Forwarded-* headers, as the nginx configuration does);"
+  echo "outrigger-bare = same binary adding only the X-Forwarded-* headers, as the nginx configuration does; outrigger-kestrel = same binary with proxy.direct_path: false);"
   echo "upstream (nginx, 1 worker) and load generators on core 0. CPU = proxy process utime+stime per request."
   echo
   echo "## Saturation"
@@ -215,10 +221,10 @@ done
   echo
   echo "## Outrigger relative to the others (CPU per request; below 1.00 means cheaper)"
   echo
-  echo "| protocol | body | outrigger vs nginx | vs HAProxy | outrigger-bare vs nginx | vs HAProxy |"
-  echo "|---|---|---|---|---|---|"
+  echo "| protocol | body | outrigger vs nginx | vs HAProxy | outrigger-bare vs nginx | vs HAProxy | outrigger vs outrigger-kestrel |"
+  echo "|---|---|---|---|---|---|---|"
   for size in 2k 64k; do for proto in h1 h2; do
-    echo "| $proto | $size | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["haproxy $size $proto"]}") | $(ratio "${CPU["outrigger-bare $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger-bare $size $proto"]}" "${CPU["haproxy $size $proto"]}") |"
+    echo "| $proto | $size | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["haproxy $size $proto"]}") | $(ratio "${CPU["outrigger-bare $size $proto"]}" "${CPU["nginx $size $proto"]}") | $(ratio "${CPU["outrigger-bare $size $proto"]}" "${CPU["haproxy $size $proto"]}") | $(ratio "${CPU["outrigger $size $proto"]}" "${CPU["outrigger-kestrel $size $proto"]}") |"
   done; done
   echo
   echo "## Latency at half of Outrigger's saturation rate (2 KB, HTTP/1.1, $RATE req/s offered)"
@@ -231,7 +237,7 @@ done
   echo
   echo "| target | idle | peak under load |"
   echo "|---|---|---|"
-  for t in nginx haproxy outrigger outrigger-bare; do
+  for t in nginx haproxy outrigger outrigger-bare outrigger-kestrel; do
     echo "| $t | $(awk -v k="${IDLE_RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }') | $(awk -v k="${PEAK_RSS[$t]}" 'BEGIN { printf "%.1f", k / 1024 }') |"
   done
 } >"$HERE/RESULTS.md.new"

@@ -8,6 +8,7 @@ using Outrigger.Discovery.Static;
 using Outrigger.Proxy.Admin;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Configuration;
+using Outrigger.Proxy.Direct;
 using Outrigger.Proxy.Listener;
 using Outrigger.Proxy.Reload;
 using Outrigger.Proxy.Tls;
@@ -28,6 +29,7 @@ internal sealed partial class ProxyModule : IModule
     private ProxyRequestHandler? _handler;
     private volatile TlsTermination? _tls;
     private HttpServer? _server;
+    private DirectListener? _direct;
 
     public ProxyModule(ProxyOptions options, ModuleContext context)
     {
@@ -41,7 +43,7 @@ internal sealed partial class ProxyModule : IModule
     public string Name => "proxy";
 
     /// <summary>The bound listen endpoints (after <see cref="StartAsync"/>).</summary>
-    public IReadOnlyList<System.Net.IPEndPoint> EndPoints => _server?.EndPoints ?? [];
+    public IReadOnlyList<System.Net.IPEndPoint> EndPoints => _direct is not null ? [_direct.EndPoint] : _server?.EndPoints ?? [];
 
     /// <summary>The configuration generation serving new requests (after <see cref="StartAsync"/>).</summary>
     internal ProxyRuntime? Runtime => _handler?.Runtime;
@@ -55,7 +57,19 @@ internal sealed partial class ProxyModule : IModule
         var listener = _options.Listener;
         _tls = listener.Tls is { } tls ? new TlsTermination(tls, listener.Protocols, _context.TimeProvider, _logger) : null;
         var endpoint = ListenEndpoint.Parse(listener.Address, listener.Protocols, ConfigureListener);
-        _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
+        if (_tls is null && listener.DirectPath && listener.Protocols.HasFlag(HttpProtocols.Http1))
+        {
+            // The direct path owns the socket; Kestrel serves the connections it hands over.
+            _direct = new DirectListener(endpoint.EndPoint, _handler, _options, _context.TimeProvider, _logger);
+            var handoff = new ConnectionHandoff(_direct.EndPoint);
+            endpoint = ListenEndpoint.ForHandoff(handoff, listener.Protocols, ConfigureListener);
+            _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
+            _direct.Start(handoff);
+        }
+        else
+        {
+            _server = await HttpServer.StartAsync([endpoint], _handler.InvokeAsync, _context.LoggerFactory, ConfigureLimits, cancellationToken).ConfigureAwait(false);
+        }
         Log.Listening(_logger, string.Join(", ", _server.EndPoints), _clusters.Count, runtime.Routes.Routes.Count);
         StartWatching();
     }
@@ -63,10 +77,9 @@ internal sealed partial class ProxyModule : IModule
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await StopWatchingAsync().ConfigureAwait(false);
-        if (_server is not null)
-        {
-            await _server.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await Task.WhenAll(
+            _direct?.StopAsync(cancellationToken) ?? Task.CompletedTask,
+            _server?.StopAsync(cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
 
         foreach (var cluster in _clusters.Values)
         {
@@ -93,6 +106,11 @@ internal sealed partial class ProxyModule : IModule
     public async ValueTask DisposeAsync()
     {
         await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        if (_direct is not null)
+        {
+            await _direct.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_server is not null)
         {
             await _server.DisposeAsync().ConfigureAwait(false);

@@ -92,10 +92,10 @@ internal sealed class ProxyRequestHandler(ProxyRuntime runtime, TimeProvider tim
         return result.StatusCode;
     }
 
-    /// <summary>Feeds one finished upstream attempt to metrics, the access log, the endpoint's latency average and passive health.</summary>
-    internal static void RecordAttempt(HttpContext context, ClusterState cluster, EndpointState endpoint, ForwardResult result, double seconds)
+    /// <summary>Feeds one finished upstream attempt to metrics, the access log (when <paramref name="context"/> has a record), the endpoint's latency average and passive health.</summary>
+    internal static void RecordAttempt(HttpContext? context, ClusterState cluster, EndpointState endpoint, ForwardResult result, double seconds)
     {
-        RequestRecord.Of(context)?.Attempt(endpoint.Authority, result.Error == ForwarderError.None ? result.StatusCode : 0, seconds);
+        (context is null ? null : RequestRecord.Of(context))?.Attempt(endpoint.Authority, result.Error == ForwarderError.None ? result.StatusCode : 0, seconds);
         if (result.Error == ForwarderError.ClientAborted)
         {
             return;

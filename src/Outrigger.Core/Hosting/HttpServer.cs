@@ -50,7 +50,7 @@ public sealed class HttpServer : IAsyncDisposable
         var listenOptions = new List<ListenOptions>();
         foreach (var endpoint in listen)
         {
-            options.Listen(endpoint.EndPoint, l =>
+            options.Listen(endpoint.Handoff is { } handoff ? new HandoffEndPoint(handoff) : endpoint.EndPoint, l =>
             {
                 listenOptions.Add(l);
                 l.Protocols = endpoint.Protocols;
@@ -64,7 +64,7 @@ public sealed class HttpServer : IAsyncDisposable
             loggerFactory = new CleartextHttp2.WarningFilter(loggerFactory);
         }
 
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
+        var transport = new HandoffTransportFactory(new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory), loggerFactory);
         var server = new KestrelServer(Options.Create(options), transport, loggerFactory);
         try
         {
@@ -80,7 +80,11 @@ public sealed class HttpServer : IAsyncDisposable
         var bound = new List<IPEndPoint>();
         foreach (var l in listenOptions)
         {
-            if (l.IPEndPoint is { } ip)
+            if (l.EndPoint is HandoffEndPoint handoff)
+            {
+                bound.Add(handoff.Handoff.EndPoint);
+            }
+            else if (l.IPEndPoint is { } ip)
             {
                 bound.Add(ip);
             }
@@ -133,4 +137,11 @@ public sealed record ListenEndpoint(IPEndPoint EndPoint, HttpProtocols Protocols
     /// <summary>Parses a configured <c>host:port</c> (see <see cref="HostPort"/>).</summary>
     public static ListenEndpoint Parse(string address, HttpProtocols protocols = HttpProtocols.Http1AndHttp2, Action<ListenOptions>? configure = null) =>
         new(HostPort.ToListenEndPoint(address), protocols, configure);
+
+    /// <summary>Kestrel serves the connections handed to <paramref name="handoff"/> instead of binding a socket of its own.</summary>
+    public static ListenEndpoint ForHandoff(ConnectionHandoff handoff, HttpProtocols protocols = HttpProtocols.Http1AndHttp2, Action<ListenOptions>? configure = null) =>
+        new(handoff.EndPoint, protocols, configure) { Handoff = handoff };
+
+    /// <summary>Set: connections come from this handoff, and <see cref="EndPoint"/> is only what the server reports.</summary>
+    public ConnectionHandoff? Handoff { get; init; }
 }

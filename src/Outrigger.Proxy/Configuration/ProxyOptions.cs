@@ -25,7 +25,14 @@ internal sealed record ProxyOptions(
 }
 
 /// <summary>The downstream listener.</summary>
-internal sealed record ListenerOptions(string Address, HttpProtocols Protocols, TlsListenerOptions? Tls);
+internal sealed record ListenerOptions(string Address, HttpProtocols Protocols, TlsListenerOptions? Tls)
+{
+    /// <summary>
+    /// Whether cleartext HTTP/1.1 requests that need nothing Kestrel-specific are served by the direct path (default true;
+    /// ignored with TLS or when HTTP/1.1 is not accepted).
+    /// </summary>
+    public bool DirectPath { get; init; } = true;
+}
 
 /// <summary>A certificate and key (PEM) for TLS on the listener; ALPN then offers h2 and http/1.1.</summary>
 internal sealed record TlsListenerOptions(string CertificateFile, string KeyFile)

@@ -76,7 +76,9 @@ internal static class ProxyOptionsReader
             _ => HttpProtocols.Http1AndHttp2,
         };
         var tls = ReadListenerTls(server.Has("tls") ? server.Section("tls", "TLS for the listener (spec 002), as proxy.tls.") : proxy.Section("tls", "TLS for the listener: PEM certificate and key. Absent means cleartext."));
-        return new ListenerOptions(listen, protocols, tls);
+        var direct = proxy.Bool("direct_path", true,
+            "Serve cleartext HTTP/1.1 requests on routes without policies on Outrigger's own HTTP/1.1 engine instead of Kestrel (docs/direct-path.md); other connections are handed to Kestrel. false: Kestrel serves every request.");
+        return new ListenerOptions(listen, protocols, tls) { DirectPath = direct };
     }
 
     private static TlsListenerOptions? ReadListenerTls(ConfigReader tls)

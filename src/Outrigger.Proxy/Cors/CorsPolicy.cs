@@ -19,8 +19,7 @@ internal sealed class CorsPolicy(CorsOptions options)
     private readonly bool _anyOrigin = options.AllowedOrigins.Contains("*");
     private readonly bool _anyHeader = options.AllowedHeaders.Contains("*");
 
-    public static bool IsPreflight(HttpRequest request) =>
-        HttpMethods.IsOptions(request.Method) && request.Headers.ContainsKey(HeaderNames.Origin) && request.Headers.ContainsKey(HeaderNames.AccessControlRequestMethod);
+    public static bool IsPreflight(HttpRequest request) => Routing.RouteRequests.IsPreflight(new Routing.AspNetRouteRequest(request));
 
     /// <summary>Returns a status when the request was a preflight and has been answered.</summary>
     public async ValueTask<int?> ApplyAsync(HttpContext context)

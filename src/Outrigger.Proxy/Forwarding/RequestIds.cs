@@ -10,11 +10,21 @@ namespace Outrigger.Proxy.Forwarding;
 internal static class RequestIds
 {
     private static readonly string Prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    private static readonly byte[] PrefixBytes = System.Text.Encoding.ASCII.GetBytes(Prefix);
     private static long _counter;
+
+    public const int Length = 32;
 
     public static string Next() => string.Create(32, Interlocked.Increment(ref _counter), static (span, n) =>
     {
         Prefix.CopyTo(span);
         n.TryFormat(span[16..], out _, "x16");
     });
+
+    /// <summary>Writes the next id as ASCII into <paramref name="destination"/> (at least <see cref="Length"/> bytes).</summary>
+    public static void Next(Span<byte> destination)
+    {
+        PrefixBytes.CopyTo(destination);
+        Interlocked.Increment(ref _counter).TryFormat(destination[16..], out _, "x16");
+    }
 }

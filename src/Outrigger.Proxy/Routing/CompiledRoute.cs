@@ -48,23 +48,27 @@ internal sealed class CompiledRoute
     /// <summary>Retries, breaker and the stages before forwarding (set when the route table is built); null forwards once.</summary>
     public Policies.RoutePolicy? Policy { get; set; }
 
-    public bool Matches(HttpRequest request, out string[] values)
+    public bool Matches(HttpRequest request, out string[] values) => Matches(new AspNetRouteRequest(request), out values);
+
+    public bool Matches<T>(T request, out string[] values)
+        where T : IRouteRequest
     {
         values = [];
-        if (_methods.Length > 0 && Array.IndexOf(_methods, request.Method) < 0 && !(Cors.CorsPolicy.IsPreflight(request) && Array.IndexOf(_methods, request.Headers.AccessControlRequestMethod.ToString()) >= 0))
+        if (_methods.Length > 0 && Array.IndexOf(_methods, request.Method) < 0
+            && !(RouteRequests.IsPreflight(request) && Array.IndexOf(_methods, request.Header(Microsoft.Net.Http.Headers.HeaderNames.AccessControlRequestMethod)) >= 0))
         {
             return false;
         }
 
-        if (!_hosts.IsEmpty && !_hosts.Matches(request.Host.Value ?? ""))
+        if (!_hosts.IsEmpty && !_hosts.Matches(request.Host))
         {
             return false;
         }
 
-        // request.Query parses the query string: only when a condition needs it.
-        return MatchesPath(request.Path.Value ?? "/", out values)
-            && (_headers.Length == 0 || MatchesHeaders(request.Headers))
-            && (_query.Length == 0 || MatchesQuery(request.Query));
+        // Headers and query are read only when a condition needs them.
+        return MatchesPath(request.Path, out values)
+            && (_headers.Length == 0 || MatchesHeaders(request))
+            && (_query.Length == 0 || MatchesQuery(request));
     }
 
     /// <summary>The upstream path for a request this route matched (query not included).</summary>
@@ -103,11 +107,12 @@ internal sealed class CompiledRoute
     private static bool PrefixMatches(string path, string prefix) =>
         prefix.Length == 0 || (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/'));
 
-    private bool MatchesHeaders(IHeaderDictionary headers)
+    private bool MatchesHeaders<T>(T request)
+        where T : IRouteRequest
     {
         foreach (var condition in _headers)
         {
-            if (!ValueMatches(condition, headers.TryGetValue(condition.Name, out var value) ? value.ToString() : null, StringComparison.OrdinalIgnoreCase))
+            if (!ValueMatches(condition, request.Header(condition.Name), StringComparison.OrdinalIgnoreCase))
             {
                 return false;
             }
@@ -116,11 +121,12 @@ internal sealed class CompiledRoute
         return true;
     }
 
-    private bool MatchesQuery(IQueryCollection query)
+    private bool MatchesQuery<T>(T request)
+        where T : IRouteRequest
     {
         foreach (var condition in _query)
         {
-            if (!ValueMatches(condition, query.TryGetValue(condition.Name, out var value) ? value.ToString() : null, StringComparison.Ordinal))
+            if (!ValueMatches(condition, request.Query(condition.Name), StringComparison.Ordinal))
             {
                 return false;
             }

@@ -38,7 +38,10 @@ internal sealed class RouteTable
 
     public IReadOnlyList<CompiledRoute> Routes => _routes;
 
-    public CompiledRoute? Match(HttpRequest request, out string[] values)
+    public CompiledRoute? Match(HttpRequest request, out string[] values) => Match(new AspNetRouteRequest(request), out values);
+
+    public CompiledRoute? Match<T>(T request, out string[] values)
+        where T : IRouteRequest
     {
         foreach (var route in _routes)
         {

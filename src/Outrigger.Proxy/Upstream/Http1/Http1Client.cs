@@ -89,6 +89,32 @@ internal sealed class Http1Client : IUpstreamClient
         _slots?.Release();
     }
 
+    /// <summary>
+    /// A connection for an exchange the caller writes and reads itself (the direct path): from the pool unless
+    /// <paramref name="fresh"/>, else a new one. Its slot is held until <see cref="Http1Connection.Release"/> or
+    /// <see cref="Http1Connection.Dispose"/>... through <see cref="Return"/>.
+    /// </summary>
+    internal async ValueTask<Http1Connection> RentAsync(bool fresh, CancellationToken token)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_slots is not null)
+        {
+            await _slots.WaitAsync(token).ConfigureAwait(false);
+        }
+
+        try
+        {
+            var connection = (fresh ? null : _pool.Take()) ?? await _connector.ConnectAsync(token).ConfigureAwait(false);
+            connection.BeginExchange();
+            return connection;
+        }
+        catch
+        {
+            _slots?.Release();
+            throw;
+        }
+    }
+
     private static bool CanResend(RequestBody? body) => body is null || (body.ClientError is null && (body.CanReplay || !body.Started));
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

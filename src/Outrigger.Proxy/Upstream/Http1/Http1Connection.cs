@@ -89,13 +89,7 @@ internal sealed class Http1Connection : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Http1Response> SendAsync(UpstreamRequest request, Http1RequestHead head, CancellationToken token)
     {
-        IsReused = _exchanges++ > 0;
-        ReceivedAny = false;
-        _bodyTask = null;
-        _continue = null;
-        _bodySent = false;
-        _bodyWriteFailed = false;
-        _bodyFailure = null;
+        BeginExchange();
         var response = new Http1Response(this, request, head.Close);
         try
         {
@@ -151,6 +145,21 @@ internal sealed class Http1Connection : IDisposable
             throw new OperationCanceledException("The request was cancelled.", ex, token);
         }
     }
+
+    /// <summary>Counts an exchange starting on this connection.</summary>
+    public void BeginExchange()
+    {
+        IsReused = _exchanges++ > 0;
+        ReceivedAny = false;
+        _bodyTask = null;
+        _continue = null;
+        _bodySent = false;
+        _bodyWriteFailed = false;
+        _bodyFailure = null;
+    }
+
+    /// <summary>Writes bytes the caller framed itself (the direct path's request head and body).</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken token) => _stream.WriteAsync(bytes, token);
 
     /// <summary>Reads more bytes into the buffer (compacting or growing it when full); 0 when the upstream closed.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

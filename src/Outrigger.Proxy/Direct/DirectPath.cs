@@ -1,0 +1,26 @@
+using Outrigger.Proxy.Configuration;
+using Outrigger.Proxy.Reload;
+using Outrigger.Proxy.Routing;
+using Outrigger.Proxy.Tracing;
+
+namespace Outrigger.Proxy.Direct;
+
+/// <summary>
+/// Which requests the direct path serves itself (docs/direct-path.md); the others, and their connections, go to Kestrel.
+/// A configuration generation qualifies when it writes no access log and records no spans; a route, when it has no
+/// policy (authentication, authorization, CORS, rate limits, retries, breaker), its cluster speaks HTTP/1.1 without TLS
+/// and balances without reading the request (no hashing, no affinity cookie).
+/// </summary>
+internal static class DirectPath
+{
+    public static bool Serves(ProxyRuntime runtime) =>
+        runtime.AccessLog is null && !(runtime.Options.Tracing.Spans && ProxyTracing.Source.HasListeners());
+
+    public static bool Serves(CompiledRoute route)
+    {
+        var cluster = route.Cluster.Options;
+        return route.Policy is null && cluster.Protocol == UpstreamProtocol.Http1 && cluster.Tls is null
+            && !cluster.LoadBalancing.StickySessions
+            && cluster.LoadBalancing.Algorithm is not (LoadBalancingAlgorithm.ConsistentHash or LoadBalancingAlgorithm.Maglev);
+    }
+}
