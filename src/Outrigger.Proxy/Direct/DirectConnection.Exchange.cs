@@ -39,6 +39,7 @@ internal sealed partial class DirectConnection
         var start = Time.GetTimestamp();
         ProxyMetrics.RequestStarted();
         var status = StatusCodes.Status500InternalServerError;
+        double seconds = -1;
         try
         {
             var cluster = route.Cluster;
@@ -65,13 +66,14 @@ internal sealed partial class DirectConnection
             }
 
             status = result.StatusCode;
-            ProxyRequestHandler.RecordAttempt(null, cluster, endpoint, result, Time.GetElapsedTime(start).TotalSeconds);
+            seconds = Time.GetElapsedTime(start).TotalSeconds;
+            ProxyRequestHandler.RecordAttempt(null, cluster, endpoint, result, seconds);
             return keepAlive;
         }
         finally
         {
             ProxyMetrics.RequestFinished();
-            ProxyMetrics.RecordRequest(route.Name, route.Cluster.Name, status, Time.GetElapsedTime(start).TotalSeconds);
+            ProxyMetrics.RecordRequest(route.Name, route.Cluster.Name, status, seconds >= 0 ? seconds : Time.GetElapsedTime(start).TotalSeconds);
         }
     }
 

@@ -73,7 +73,7 @@ internal sealed partial class DirectConnection
                     return;
                 }
 
-                SetPhase(Phase.Exchange);
+                _phase = Phase.Exchange; // its limits have their own clocks
                 if (!await ExchangeAsync(runtime, route, values).ConfigureAwait(false))
                 {
                     return;
@@ -157,6 +157,11 @@ internal sealed partial class DirectConnection
                 {
                     return parse;
                 }
+
+                if (_phase == Phase.Idle)
+                {
+                    SetPhase(Phase.Head); // only a head that does not arrive whole needs the clock
+                }
             }
 
             if (_end == _buffer.Length)
@@ -168,11 +173,6 @@ internal sealed partial class DirectConnection
             if (read == 0)
             {
                 return HeadParse.Incomplete;
-            }
-
-            if (_end == 0)
-            {
-                SetPhase(Phase.Head);
             }
 
             _end += read;
