@@ -50,5 +50,27 @@ internal static class DirectFields
         return kind == FieldKind.Other && requestIdHeader.Length == name.Length && Ascii.EqualsIgnoreCase(name, requestIdHeader) ? FieldKind.RequestId : kind;
     }
 
+    /// <summary>Whether a route transform removes or replaces the field <paramref name="name"/> (so the original is not copied).</summary>
+    public static bool IsTransformed(ReadOnlySpan<byte> name, IReadOnlyList<string> removed, IReadOnlyDictionary<string, string> set)
+    {
+        foreach (var remove in removed)
+        {
+            if (Ascii.EqualsIgnoreCase(name, remove))
+            {
+                return true;
+            }
+        }
+
+        foreach (var (replace, _) in set)
+        {
+            if (Ascii.EqualsIgnoreCase(name, replace))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool Is(ReadOnlySpan<byte> name, ReadOnlySpan<byte> lower) => Ascii.EqualsIgnoreCase(name, lower);
 }

@@ -114,7 +114,7 @@ internal static class DirectRequestHead
             FieldKind.TraceParent or FieldKind.TraceState => newTrace,
             _ => false,
         };
-        return skip || request.NamedInConnection(index) || (transforms.ChangesHeaders && Transformed(request.Name(index), transforms));
+        return skip || request.NamedInConnection(index) || (transforms.ChangesHeaders && DirectFields.IsTransformed(request.Name(index), transforms.RemoveRequestHeaders, transforms.SetRequestHeaders));
     }
 
     /// <summary>A list field: the client's values, then ours, in one line.</summary>
@@ -173,26 +173,5 @@ internal static class DirectRequestHead
         }
 
         return null;
-    }
-
-    private static bool Transformed(ReadOnlySpan<byte> name, RouteTransformOptions transforms)
-    {
-        foreach (var removed in transforms.RemoveRequestHeaders)
-        {
-            if (Ascii.EqualsIgnoreCase(name, removed))
-            {
-                return true;
-            }
-        }
-
-        foreach (var (set, _) in transforms.SetRequestHeaders)
-        {
-            if (Ascii.EqualsIgnoreCase(name, set))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -74,7 +74,8 @@ internal static class DirectResponseHead
             var kind = DirectFields.Classify(fieldName, "");
             if (kind is FieldKind.Connection or FieldKind.HopByHop or FieldKind.Upgrade or FieldKind.Http2Settings
                 || (kind == FieldKind.TransferEncoding && framing != BodyFraming.Chunked)
-                || IsNamed(head, fieldName, named[..namedCount]) || Transformed(fieldName, transforms))
+                || IsNamed(head, fieldName, named[..namedCount])
+                || (transforms.ChangesResponseHeaders && DirectFields.IsTransformed(fieldName, transforms.RemoveResponseHeaders, transforms.SetResponseHeaders)))
             {
                 continue;
             }
@@ -174,32 +175,6 @@ internal static class DirectResponseHead
         foreach (var range in named)
         {
             if (Ascii.EqualsIgnoreCase(head[range], name))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool Transformed(ReadOnlySpan<byte> name, RouteTransformOptions transforms)
-    {
-        if (!transforms.ChangesResponseHeaders)
-        {
-            return false;
-        }
-
-        foreach (var removed in transforms.RemoveResponseHeaders)
-        {
-            if (Ascii.EqualsIgnoreCase(name, removed))
-            {
-                return true;
-            }
-        }
-
-        foreach (var (set, _) in transforms.SetResponseHeaders)
-        {
-            if (Ascii.EqualsIgnoreCase(name, set))
             {
                 return true;
             }
