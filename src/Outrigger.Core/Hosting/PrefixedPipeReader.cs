@@ -16,6 +16,7 @@ internal sealed class PrefixedPipeReader(ReadOnlyMemory<byte> prefix, PipeReader
     private bool _needMore;
     private bool _innerCompleted;
     private bool _lastFromPending;
+    private volatile bool _cancelled;
     private ReadOnlySequence<byte> _last;
 
     private bool Draining => _start < _end;
@@ -26,6 +27,13 @@ internal sealed class PrefixedPipeReader(ReadOnlyMemory<byte> prefix, PipeReader
         {
             _lastFromPending = false;
             return await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_cancelled)
+        {
+            // CancelPendingRead while the prefix drains: this read reports it, as a pipe's would.
+            _cancelled = false;
+            return new ReadResult(Pending(), isCanceled: true, isCompleted: false);
         }
 
         if (_needMore && !_innerCompleted)
@@ -81,7 +89,17 @@ internal sealed class PrefixedPipeReader(ReadOnlyMemory<byte> prefix, PipeReader
         _lastFromPending = false;
     }
 
-    public override void CancelPendingRead() => inner.CancelPendingRead();
+    public override void CancelPendingRead()
+    {
+        if (Draining && !_needMore)
+        {
+            _cancelled = true;
+        }
+        else
+        {
+            inner.CancelPendingRead();
+        }
+    }
 
     public override void Complete(Exception? exception = null) => inner.Complete(exception);
 

@@ -53,6 +53,22 @@ public sealed class PrefixedPipeReaderTests
         Assert.Equal("cdef", Encoding.ASCII.GetString(second.Buffer.ToArray()));
     }
 
+    [Fact]
+    public async Task CancelPendingRead_WhilePrefixDrains_NextReadIsCanceled()
+    {
+        var pipe = new Pipe();
+        var reader = new PrefixedPipeReader(Encoding.ASCII.GetBytes("abc"), pipe.Reader);
+
+        reader.CancelPendingRead();
+        var cancelled = await reader.ReadAsync();
+        reader.AdvanceTo(cancelled.Buffer.Start);
+        var next = await reader.ReadAsync();
+
+        Assert.True(cancelled.IsCanceled);
+        Assert.False(next.IsCanceled);
+        Assert.Equal("abc", Encoding.ASCII.GetString(next.Buffer.ToArray()));
+    }
+
     private static async Task<string> ReadAllAsync(PipeReader reader)
     {
         var text = new StringBuilder();
