@@ -393,10 +393,10 @@ internal sealed partial class DirectConnection
         while (!done)
         {
             ReadOnlyMemory<byte> piece;
+            var copy = _bodyBuffer ??= GC.AllocateUninitializedArray<byte>(BodyBufferSize);
             if (upstream.Buffered.Length > 0)
             {
                 var buffered = upstream.Buffered;
-                var copy = _bodyBuffer ??= GC.AllocateUninitializedArray<byte>(BodyBufferSize);
                 var length = Math.Min(buffered.Length, copy.Length);
                 buffered[..length].CopyTo(copy);
                 upstream.Consume(length);
@@ -404,7 +404,6 @@ internal sealed partial class DirectConnection
             }
             else
             {
-                var copy = _bodyBuffer ??= GC.AllocateUninitializedArray<byte>(BodyBufferSize);
                 int read;
                 try
                 {

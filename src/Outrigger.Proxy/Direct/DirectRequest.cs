@@ -50,10 +50,6 @@ internal sealed class DirectRequest : IRouteRequest
 
     public int HostField { get; private set; }
 
-    public int ForwardedForField { get; private set; }
-
-    public int ViaField { get; private set; }
-
     public int RequestIdField { get; private set; }
 
     public int TraceParentField { get; private set; }
@@ -141,7 +137,7 @@ internal sealed class DirectRequest : IRouteRequest
         FieldCount = 0;
         ContentLength = 0;
         Close = false;
-        HostField = ForwardedForField = ViaField = RequestIdField = TraceParentField = -1;
+        HostField = RequestIdField = TraceParentField = -1;
         _connectionTokenCount = 0;
         var lineEnd = head.IndexOf("\r\n"u8);
         if (lineEnd < 0 || lineEnd > limits.MaxRequestLineBytes || head.Length - lineEnd - 2 > limits.MaxHeaderBytes || !ParseRequestLine(head[..lineEnd]))
@@ -284,12 +280,6 @@ internal sealed class DirectRequest : IRouteRequest
                 return ParseConnection(value, valueOffset);
             case FieldKind.Upgrade or FieldKind.Expect or FieldKind.Http2Settings:
                 return false; // upgrades, 100-continue and h2c upgrades are Kestrel's
-            case FieldKind.ForwardedFor:
-                ForwardedForField = index;
-                return true;
-            case FieldKind.Via:
-                ViaField = index;
-                return true;
             case FieldKind.RequestId:
                 RequestIdField = index;
                 return true;

@@ -11,12 +11,7 @@ internal sealed class HeadBuilder
 
     public int Length { get; set; }
 
-    public byte[] Buffer => _buffer;
-
     public Memory<byte> Written => _buffer.AsMemory(0, Length);
-
-    /// <summary>Room after what is written (for body bytes sent in the same write).</summary>
-    public Span<byte> Free => _buffer.AsSpan(Length);
 
     public void Clear() => Length = 0;
 
