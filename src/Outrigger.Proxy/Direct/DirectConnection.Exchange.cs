@@ -30,6 +30,8 @@ internal sealed partial class DirectConnection
     private volatile Http1Connection? _upstream;
     private volatile bool _timedOut;
     private ITimer? _timer;
+    private long _deadline = long.MaxValue;
+    private long _timerDue = long.MaxValue;
     private byte[]? _bodyBuffer;
 
     /// <summary>Forwards the parsed request; returns whether the client connection stays open for another.</summary>
@@ -471,6 +473,10 @@ internal sealed partial class DirectConnection
         }
     }
 
+    /// <summary>
+    /// Starts the route's deadline. The timer is not moved per request: it stays set for the earliest deadline it was
+    /// armed for, and when it fires early (a later request's deadline is further out) it re-arms for that one.
+    /// </summary>
     private void ArmTimer(TimeSpan timeout)
     {
         _timedOut = false;
@@ -479,11 +485,19 @@ internal sealed partial class DirectConnection
             return;
         }
 
+        var deadline = Time.GetTimestamp() + (long)(timeout.TotalSeconds * Time.TimestampFrequency);
+        Interlocked.Exchange(ref _deadline, deadline);
+        if (deadline >= Volatile.Read(ref _timerDue))
+        {
+            return;
+        }
+
+        Volatile.Write(ref _timerDue, deadline);
         if (_timer is null)
         {
             using (ExecutionContext.SuppressFlow())
             {
-                _timer = Time.CreateTimer(static state => ((DirectConnection)state!).OnTimeout(), this, timeout, Timeout.InfiniteTimeSpan);
+                _timer = Time.CreateTimer(static state => ((DirectConnection)state!).OnTimer(), this, timeout, Timeout.InfiniteTimeSpan);
             }
         }
         else
@@ -492,12 +506,28 @@ internal sealed partial class DirectConnection
         }
     }
 
-    private void DisarmTimer() => _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    private void DisarmTimer() => Volatile.Write(ref _deadline, long.MaxValue);
 
-    private void OnTimeout()
+    private void OnTimer()
     {
-        _timedOut = true;
-        AbortUpstream();
+        // Idle first, then look: an ArmTimer that saw the old due time has written its deadline before this read.
+        Interlocked.Exchange(ref _timerDue, long.MaxValue);
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline == long.MaxValue)
+        {
+            return;
+        }
+
+        var now = Time.GetTimestamp();
+        if (deadline <= now)
+        {
+            _timedOut = true;
+            AbortUpstream();
+            return;
+        }
+
+        Volatile.Write(ref _timerDue, deadline);
+        _timer?.Change(Time.GetElapsedTime(now, deadline), Timeout.InfiniteTimeSpan);
     }
 
     private void AbortUpstream()

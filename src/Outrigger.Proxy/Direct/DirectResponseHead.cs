@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using Outrigger.Proxy.Configuration;
@@ -26,9 +27,30 @@ internal readonly record struct ResponseInfo(int Status, BodyFraming Framing, lo
 internal static class DirectResponseHead
 {
     private const int MaxConnectionTokens = 8;
+    private const int FieldsOnStack = 32;
 
     /// <summary>Rewrites <paramref name="head"/> into <paramref name="output"/>; throws <see cref="UpstreamException"/> for a malformed head.</summary>
     public static ResponseInfo Rewrite(ReadOnlySpan<byte> head, HeadBuilder output, bool headRequest, bool via, bool closeClient, RouteTransformOptions transforms)
+    {
+        var fieldCount = head.Count((byte)'\n'); // an upper bound
+        FieldLine[]? rented = null;
+        var lines = fieldCount <= FieldsOnStack
+            ? stackalloc FieldLine[FieldsOnStack]
+            : (rented = ArrayPool<FieldLine>.Shared.Rent(fieldCount));
+        try
+        {
+            return Rewrite(head, output, headRequest, via, closeClient, transforms, lines);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<FieldLine>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static ResponseInfo Rewrite(ReadOnlySpan<byte> head, HeadBuilder output, bool headRequest, bool via, bool closeClient, RouteTransformOptions transforms, Span<FieldLine> lines)
     {
         var position = 0;
         var (status, version) = Http1HeadParser.ParseStatusLine(Http1HeadParser.NextLine(head, ref position));
@@ -38,9 +60,11 @@ internal static class DirectResponseHead
         var close = version.Minor == 0;
         long length = -1;
         var chunked = false;
-        while (NextField(head, ref position, out var name, out var value))
+        var count = 0;
+        while (NextField(head, ref position, out var line, out var value))
         {
-            var kind = DirectFields.Classify(head[name], "");
+            var kind = DirectFields.Classify(head[line.Name], "");
+            lines[count++] = line with { Kind = kind };
             if (kind == FieldKind.Connection)
             {
                 ReadConnection(head, value, ref close, version, named, ref namedCount);
@@ -65,24 +89,31 @@ internal static class DirectResponseHead
             : length >= 0 ? BodyFraming.Length
             : BodyFraming.UntilClose;
 
+        // The kept field lines are copied as the upstream wrote them, in runs between the dropped ones.
         output.Clear();
-        output.Append(head[..fieldsStart]);
-        position = fieldsStart;
-        while (NextField(head, ref position, out var name, out var value))
+        var runStart = 0;
+        foreach (ref readonly var line in lines[..count])
         {
-            var fieldName = head[name];
-            var kind = DirectFields.Classify(fieldName, "");
+            var name = head[line.Name];
+            var kind = line.Kind;
             if (kind is FieldKind.Connection or FieldKind.HopByHop or FieldKind.Upgrade or FieldKind.Http2Settings
                 || (kind == FieldKind.TransferEncoding && framing != BodyFraming.Chunked)
-                || IsNamed(head, fieldName, named[..namedCount])
-                || (transforms.ChangesResponseHeaders && DirectFields.IsTransformed(fieldName, transforms.RemoveResponseHeaders, transforms.SetResponseHeaders)))
+                || IsNamed(head, name, named[..namedCount])
+                || (transforms.ChangesResponseHeaders && DirectFields.IsTransformed(name, transforms.RemoveResponseHeaders, transforms.SetResponseHeaders)))
             {
-                continue;
+                output.Append(head[runStart..line.Start]);
+                runStart = line.End;
             }
-
-            output.Field(fieldName, head[value]);
+            else if (head[line.End - 2] != (byte)'\r')
+            {
+                // A bare LF (tolerated from the upstream) goes on as CRLF.
+                output.Append(head[runStart..(line.End - 1)]);
+                output.Append("\r\n"u8);
+                runStart = line.End;
+            }
         }
 
+        output.Append(head[runStart..(count > 0 ? lines[count - 1].End : fieldsStart)]);
         if (via)
         {
             output.Append(version.Minor == 0 ? "Via: 1.0 outrigger\r\n"u8 : "Via: 1.1 outrigger\r\n"u8);
@@ -108,35 +139,36 @@ internal static class DirectResponseHead
         return new ResponseInfo(status, framing, length, !close);
     }
 
-    private static bool NextField(ReadOnlySpan<byte> head, ref int position, out Range name, out Range value)
+    private static bool NextField(ReadOnlySpan<byte> head, ref int position, out FieldLine line, out Range value)
     {
-        name = value = default;
+        line = default;
+        value = default;
         var start = position;
-        var line = Http1HeadParser.NextLine(head, ref position);
-        if (line.Length == 0)
+        var text = Http1HeadParser.NextLine(head, ref position);
+        if (text.Length == 0)
         {
             return false;
         }
 
-        var colon = line.IndexOf((byte)':');
-        if (colon <= 0 || line[0] is (byte)' ' or (byte)'\t')
+        var colon = text.IndexOf((byte)':');
+        if (colon <= 0 || text[0] is (byte)' ' or (byte)'\t')
         {
             throw new UpstreamException(UpstreamFailure.Exchange, "upstream sent a malformed header field");
         }
 
         var valueStart = colon + 1;
-        while (valueStart < line.Length && line[valueStart] is (byte)' ' or (byte)'\t')
+        while (valueStart < text.Length && text[valueStart] is (byte)' ' or (byte)'\t')
         {
             valueStart++;
         }
 
-        var valueEnd = line.Length;
-        while (valueEnd > valueStart && line[valueEnd - 1] is (byte)' ' or (byte)'\t')
+        var valueEnd = text.Length;
+        while (valueEnd > valueStart && text[valueEnd - 1] is (byte)' ' or (byte)'\t')
         {
             valueEnd--;
         }
 
-        name = new Range(start, start + colon);
+        line = new FieldLine(start, position, colon, FieldKind.Other);
         value = new Range(start + valueStart, start + valueEnd);
         return true;
     }
@@ -182,4 +214,10 @@ internal static class DirectResponseHead
 
         return false;
     }
+}
+
+/// <summary>A field line of a head: where it starts, where the next line starts, its name's length, and its kind.</summary>
+internal readonly record struct FieldLine(int Start, int End, int NameLength, FieldKind Kind)
+{
+    public Range Name => new(Start, Start + NameLength);
 }

@@ -185,6 +185,43 @@ public class DirectPathTests
         Assert.Contains("1.1 outrigger", response.Headers.Via.ToString());
     }
 
+    [Fact]
+    public async Task RouteTimeout_OnAKeptAliveConnection_CountsFromEachRequest()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync($$"""
+            proxy:
+              clusters:
+                api: { endpoints: [{{upstream.Endpoint()}}] }
+              routes:
+                - { cluster: api, timeout_ms: 1000 }
+            """);
+        using var client = proxy.CreateClient();
+        // A quick request arms the connection's timer for its deadline; the slow one half a timeout later must still get
+        // its own full second (the timer fires early for it and moves to its deadline).
+        for (var i = 0; i < 2; i++)
+        {
+            using var quick = await client.GetAsync("/status/200");
+            Assert.Equal(HttpStatusCode.OK, quick.StatusCode);
+        }
+
+        await Task.Delay(500);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var slow = await client.GetAsync("/slow/10000"))
+        {
+            Assert.Equal(HttpStatusCode.GatewayTimeout, slow.StatusCode);
+            Assert.InRange(clock.ElapsedMilliseconds, 950, 8000);
+        }
+
+        using var after = await client.GetAsync("/status/200");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        clock.Restart();
+        using var slowAgain = await client.GetAsync("/slow/10000");
+        Assert.Equal(HttpStatusCode.GatewayTimeout, slowAgain.StatusCode);
+        Assert.InRange(clock.ElapsedMilliseconds, 950, 8000);
+    }
+
+
     private static string Service(TestUpstream upstream) => Service(upstream.Endpoint());
 
     private static string Service(string endpoint) => $$"""
