@@ -14,13 +14,14 @@
 # (`proxy.direct_path: false`, docs/direct-path.md): every request through Kestrel, as before the direct path existed.
 #
 # Needs: dotnet, nginx, haproxy, wrk, h2load, hey, taskset (Debian: nginx haproxy wrk nghttp2-client hey util-linux).
-# Knobs: BUILD (aot, the default, or jit) or BIN (see common.sh), DURATION (s, default 10), WARMUP (s of HTTP/1.1 load per target before measuring, 15), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
+# Knobs: BUILD (aot, the default, or jit) or BIN (see common.sh), ROUNDS (interleaved rounds per measurement, median reported, 3), DURATION (s, default 10), WARMUP (s of HTTP/1.1 load per target before measuring, 15), CONNS (wrk/hey connections, 32), H2CONNS (4), STREAMS (h2 streams/conn, 32);
 # for quick comparisons ONLY="outrigger nginx" SIZES=2k PROTOCOLS=h1 (RESULTS.md is not written then);
 # RT="chrt -f 50" to run every measured process at real-time priority when other work shares the machine.
 # Outrigger runs with only its proxy module enabled (gateway and workflows off), as nginx and HAProxy are only proxies.
 set -euo pipefail
 
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-15}
 CONNS=${CONNS:-32}
 H2CONNS=${H2CONNS:-4}
@@ -140,8 +141,8 @@ for t in "${TARGETS[@]}"; do $RT taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP}s" 
 for t in "${TARGETS[@]}"; do $RT taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D 5 "http://127.0.0.1:${H2_PORT[$t]}/2k" >/dev/null; done
 
 ROWS=()
-run() { # target size protocol
-  local t=$1 size=$2 proto=$3 pids=${TARGET_PIDS[$1]} before after out requests rps p50 p99 sampler
+measure() { # target size protocol; prints "µs/request req/s p50 p99" of one run
+  local t=$1 size=$2 proto=$3 pids=${TARGET_PIDS[$1]} before after out requests rps p50 p99 sampler us="—"
   before=$( [ -n "$pids" ] && cpu_ticks "$pids" || echo 0 )
   if [ -n "$pids" ]; then sample_rss "$t" >"$WORK/rss.$t" & sampler=$!; fi
   if [ "$proto" = h1 ]; then
@@ -154,29 +155,42 @@ run() { # target size protocol
     out=$($RT taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D "$DURATION" "http://127.0.0.1:${H2_PORT[$t]}/$size")
     requests=$(echo "$out" | awk '/^requests:/ {print $8}')
     rps=$(echo "$out" | awk '/^finished in/ {printf "%d", $4}')
-    p50="mean $(echo "$out" | awk '/^time for request:/ {print $6}')"
-    p99="max $(echo "$out" | awk '/^time for request:/ {print $5}')"
+    p50="mean_$(echo "$out" | awk '/^time for request:/ {print $6}')"
+    p99="max_$(echo "$out" | awk '/^time for request:/ {print $5}')"
   fi
   if [ -n "$pids" ]; then
     after=$(cpu_ticks "$pids")
     kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
     local peak; peak=$(sort -n "$WORK/rss.$t" | tail -1)
     [ "${peak:-0}" -gt "${PEAK_RSS[$t]}" ] && PEAK_RSS[$t]=$peak
-    local us; us=$(us_per_request $((after - before)) "$requests")
-  else
-    local us="—"
+    us=$(us_per_request $((after - before)) "$requests")
   fi
-  echo "   $t $size $proto: $rps req/s, CPU $us µs/req, latency $p50 / $p99 ($requests requests)"
-  ROWS+=("| $proto | $size | $t | $us | $rps | $p50 | $p99 |")
-  CPU["$t $size $proto"]=$us
-  RPS["$t $size $proto"]=$rps
+  echo "$us $rps $p50 $p99"
 }
 declare -A CPU RPS
 
-echo "== saturation runs (${DURATION}s each)"
+# Each size and protocol runs ROUNDS times, the targets interleaved within a round, so that a slow minute of a shared
+# machine hits every target alike; a target's row is its median round by CPU (all rounds' CPU figures are listed).
+echo "== saturation runs (${ROUNDS} rounds of ${DURATION}s per target, interleaved)"
 for size in ${SIZES:-2k 64k}; do
   for proto in ${PROTOCOLS:-h1 h2}; do
-    for t in "${TARGETS[@]}"; do run "$t" "$size" "$proto"; done
+    declare -A ROUND_LINES=()
+    for round in $(seq 1 "$ROUNDS"); do
+      for t in "${TARGETS[@]}"; do
+        measure "$t" "$size" "$proto" >"$WORK/round"   # not in a subshell: measure updates PEAK_RSS
+        line=$(cat "$WORK/round")
+        echo "   round $round: $t $size $proto: $line (µs/req req/s p50 p99)"
+        ROUND_LINES[$t]+="$line"$'\n'
+      done
+    done
+    for t in "${TARGETS[@]}"; do
+      read -r us rps p50 p99 < <(printf '%s' "${ROUND_LINES[$t]}" | sort -n -k1,1 | awk -v n="$ROUNDS" 'NR == int((n + 1) / 2)')
+      all=$(printf '%s' "${ROUND_LINES[$t]}" | awk '{print $1}' | paste -sd/ | sed 's|/| / |g')
+      ROWS+=("| $proto | $size | $t | $us | $all | $rps | ${p50/_/ } | ${p99/_/ } |")
+      CPU["$t $size $proto"]=$us
+      RPS["$t $size $proto"]=$rps
+    done
+    unset ROUND_LINES
   done
 done
 if [ -n "${ONLY:-}${SIZES:-}${PROTOCOLS:-}" ]; then
@@ -208,15 +222,15 @@ done
   echo "Load average (1/5/15 min) before the runs: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg). On a 2-core machine anything"
   echo "above ~2 means other work competed for the cores: throughput and latency are then unreliable; CPU per request much less so."
   echo
-  echo "Command: \`${RT:+RT=\"$RT\" }${BUILD:+BUILD=$BUILD }bench/proxy/run.sh\` (DURATION=$DURATION, WARMUP=$WARMUP, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
+  echo "Command: \`${RT:+RT=\"$RT\" }${BUILD:+BUILD=$BUILD }bench/proxy/run.sh\` (ROUNDS=$ROUNDS, DURATION=$DURATION, WARMUP=$WARMUP, wrk/hey connections=$CONNS, h2load $H2CONNS connections × $STREAMS streams)."
   echo "Every proxy pinned to core 1 (nginx 1 worker, HAProxy 1 thread, Outrigger's $OUTRIGGER_BUILD build with workstation non-concurrent GC and inline socket completions as shipped;"
   echo "outrigger-bare = same binary adding only the X-Forwarded-* headers, as the nginx configuration does; outrigger-kestrel = same binary with proxy.direct_path: false);"
   echo "upstream (nginx, 1 worker) and load generators on core 0. CPU = proxy process utime+stime per request."
   echo
   echo "## Saturation"
   echo
-  echo "| protocol | body | target | CPU µs/request | requests/s | latency p50 (h2: mean) | latency p99 (h2: max) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| protocol | body | target | CPU µs/request (median) | every round | requests/s | latency p50 (h2: mean) | latency p99 (h2: max) |"
+  echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "## Outrigger relative to the others (CPU per request; below 1.00 means cheaper)"
