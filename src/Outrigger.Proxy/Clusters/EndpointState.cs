@@ -29,6 +29,7 @@ internal sealed class EndpointState : IDisposable
         _upgrades = upgrades ?? client;
         Latency = latency;
         Authority = endpoint.Authority;
+        AuthorityAscii = System.Text.Encoding.ASCII.GetBytes(Authority);
         AffinityId = Convert.ToHexStringLower(BitConverter.GetBytes(StableHash.Of(Authority)));
     }
 
@@ -36,6 +37,9 @@ internal sealed class EndpointState : IDisposable
 
     /// <summary><c>host:port</c>.</summary>
     public string Authority { get; }
+
+    /// <summary><see cref="Authority"/> as the bytes of a Host field.</summary>
+    public byte[] AuthorityAscii { get; }
 
     /// <summary>Stable opaque id of this endpoint for affinity cookies.</summary>
     public string AffinityId { get; }

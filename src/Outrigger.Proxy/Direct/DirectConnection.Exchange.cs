@@ -60,7 +60,7 @@ internal sealed partial class DirectConnection
             bool keepAlive;
             try
             {
-                (result, keepAlive) = await ForwardAsync(runtime, route, values, endpoint).ConfigureAwait(false);
+                (result, keepAlive) = await ForwardAsync(runtime, route, values, endpoint, start).ConfigureAwait(false);
             }
             finally
             {
@@ -80,12 +80,12 @@ internal sealed partial class DirectConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(ForwardResult Result, bool KeepAlive)> ForwardAsync(ProxyRuntime runtime, CompiledRoute route, string[] values, EndpointState endpoint)
+    private async ValueTask<(ForwardResult Result, bool KeepAlive)> ForwardAsync(ProxyRuntime runtime, CompiledRoute route, string[] values, EndpointState endpoint, long start)
     {
         var options = runtime.Options.Forwarding;
         var client = (Http1Client)endpoint.ClientFor(upgrade: false);
         var cluster = route.Cluster.Name;
-        DirectRequestHead.Write(_request, _head, options, runtime.Options.Tracing, route, values, endpoint.Authority, _remoteIp);
+        DirectRequestHead.Write(_request, _head, options, runtime.Options.Tracing, route, values, endpoint.AuthorityAscii, _remoteIp);
         var bodyInHead = TakeBufferedBody();
         if (bodyInHead < 0)
         {
@@ -93,7 +93,7 @@ internal sealed partial class DirectConnection
         }
 
         var bodyDone = BodyComplete;
-        ArmTimer(route.Timeout);
+        ArmTimer(route.Timeout, start);
         Http1Connection? upstream = null;
         Task? pump = null;
         int headLength;
@@ -477,7 +477,9 @@ internal sealed partial class DirectConnection
     /// Starts the route's deadline. The timer is not moved per request: it stays set for the earliest deadline it was
     /// armed for, and when it fires early (a later request's deadline is further out) it re-arms for that one.
     /// </summary>
-    private void ArmTimer(TimeSpan timeout)
+    /// <param name="timeout">The route's timeout.</param>
+    /// <param name="start">When the exchange started (a <see cref="TimeProvider.GetTimestamp"/> value).</param>
+    private void ArmTimer(TimeSpan timeout, long start)
     {
         _timedOut = false;
         if (timeout <= TimeSpan.Zero)
@@ -485,7 +487,7 @@ internal sealed partial class DirectConnection
             return;
         }
 
-        var deadline = Time.GetTimestamp() + (long)(timeout.TotalSeconds * Time.TimestampFrequency);
+        var deadline = start + (long)(timeout.TotalSeconds * Time.TimestampFrequency);
         Interlocked.Exchange(ref _deadline, deadline);
         if (deadline >= Volatile.Read(ref _timerDue))
         {

@@ -20,7 +20,7 @@ internal sealed partial class DirectConnection
     private readonly Socket _socket;
     private readonly DirectRequest _request = new();
     private readonly HeadBuilder _head = new(4096);
-    private readonly string _remoteIp;
+    private readonly byte[] _remoteIp;
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize);
     private int _start;
     private int _end;
@@ -33,7 +33,7 @@ internal sealed partial class DirectConnection
         _listener = listener;
         _socket = socket;
         var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
-        _remoteIp = address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString();
+        _remoteIp = Encoding.ASCII.GetBytes(address is null ? "unknown" : (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString());
     }
 
     private enum Phase
@@ -66,7 +66,7 @@ internal sealed partial class DirectConnection
                 var runtime = _listener.Handler.Runtime;
                 string[] values = [];
                 var route = parse == HeadParse.Complete && DirectPath.Serves(runtime) ? runtime.Routes.Match(_request, out values) : null;
-                if (route is null || !DirectPath.Serves(route))
+                if (route is null || !route.ServedDirectly)
                 {
                     handedOff = true;
                     _listener.HandOff(_socket, _buffer.AsMemory(0, _end));

@@ -16,9 +16,9 @@ namespace Outrigger.Proxy.Direct;
 /// </summary>
 internal static class DirectRequestHead
 {
-    private const string ViaEntry = "1.1 " + RequestHeaders.ViaValue;
+    private static readonly byte[] ViaEntry = Encoding.ASCII.GetBytes("1.1 " + RequestHeaders.ViaValue);
 
-    public static void Write(DirectRequest request, HeadBuilder head, ForwardingOptions options, TracingOptions tracing, CompiledRoute route, string[] values, string authority, string clientIp)
+    public static void Write(DirectRequest request, HeadBuilder head, ForwardingOptions options, TracingOptions tracing, CompiledRoute route, string[] values, ReadOnlySpan<byte> authority, ReadOnlySpan<byte> clientIp)
     {
         var transforms = route.Options.Transforms;
         head.Clear();
@@ -118,7 +118,7 @@ internal static class DirectRequestHead
     }
 
     /// <summary>A list field: the client's values, then ours, in one line.</summary>
-    private static void AppendList(HeadBuilder head, DirectRequest request, FieldKind kind, ReadOnlySpan<byte> prefix, string ours)
+    private static void AppendList(HeadBuilder head, DirectRequest request, FieldKind kind, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> ours)
     {
         head.Append(prefix);
         for (var i = 0; i < request.FieldCount; i++)
@@ -152,14 +152,8 @@ internal static class DirectRequestHead
 
     private static void AppendHex(HeadBuilder head, ReadOnlySpan<byte> bytes)
     {
-        var output = head.Reserve(bytes.Length * 2);
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            output[2 * i] = (byte)"0123456789abcdef"[bytes[i] >> 4];
-            output[(2 * i) + 1] = (byte)"0123456789abcdef"[bytes[i] & 0xF];
-        }
-
-        head.Length += output.Length;
+        Convert.TryToHexStringLower(bytes, head.Reserve(bytes.Length * 2), out var written);
+        head.Length += written;
     }
 
     private static string? SetValue(RouteTransformOptions transforms, string name)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Outrigger.Proxy.Direct;
@@ -15,43 +16,47 @@ internal sealed class HeadBuilder
 
     public void Clear() => Length = 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Append(ReadOnlySpan<byte> bytes)
     {
-        Reserve(bytes.Length);
-        bytes.CopyTo(_buffer.AsSpan(Length));
+        bytes.CopyTo(Reserve(bytes.Length));
         Length += bytes.Length;
     }
 
     public void Append(string ascii)
     {
-        Reserve(ascii.Length);
-        Length += Encoding.ASCII.GetBytes(ascii, _buffer.AsSpan(Length));
+        Length += Encoding.ASCII.GetBytes(ascii, Reserve(ascii.Length));
     }
 
     public void Append(long value)
     {
-        Reserve(20);
-        value.TryFormat(_buffer.AsSpan(Length), out var written);
+        value.TryFormat(Reserve(20), out var written);
         Length += written;
     }
 
     /// <summary>Makes room for <paramref name="count"/> more bytes and returns it (the caller then advances <see cref="Length"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<byte> Reserve(int count)
     {
         if (Length + count > _buffer.Length)
         {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Length + count));
+            Grow(count);
         }
 
         return _buffer.AsSpan(Length, count);
     }
 
+    /// <summary>Appends <c>name: value CRLF</c>.</summary>
     public void Field(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        Append(name);
-        Append(": "u8);
-        Append(value);
-        Append("\r\n"u8);
+        var line = Reserve(name.Length + value.Length + 4);
+        name.CopyTo(line);
+        line[name.Length] = (byte)':';
+        line[name.Length + 1] = (byte)' ';
+        value.CopyTo(line[(name.Length + 2)..]);
+        line[^2] = (byte)'\r';
+        line[^1] = (byte)'\n';
+        Length += line.Length;
     }
 
     public void Field(ReadOnlySpan<byte> name, string value)
@@ -61,4 +66,7 @@ internal sealed class HeadBuilder
         Append(value);
         Append("\r\n"u8);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int count) => Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Length + count));
 }

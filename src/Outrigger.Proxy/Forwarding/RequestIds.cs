@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 
 namespace Outrigger.Proxy.Forwarding;
@@ -25,6 +26,8 @@ internal static class RequestIds
     public static void Next(Span<byte> destination)
     {
         PrefixBytes.CopyTo(destination);
-        Interlocked.Increment(ref _counter).TryFormat(destination[16..], out _, "x16");
+        Span<byte> counter = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(counter, Interlocked.Increment(ref _counter));
+        Convert.TryToHexStringLower(counter, destination[16..], out _);
     }
 }

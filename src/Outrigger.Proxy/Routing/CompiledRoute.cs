@@ -32,6 +32,7 @@ internal sealed class CompiledRoute
         _query = [.. options.Match.Query];
         Timeout = options.Timeout ?? cluster.Options.RequestTimeout;
         RewritesPath = options.Transforms.StripPrefix is not null || options.Transforms.AddPrefix is not null || options.Transforms.Rewrite is not null;
+        ServedDirectly = Direct.DirectPath.Serves(this);
     }
 
     public RouteOptions Options { get; }
@@ -46,7 +47,18 @@ internal sealed class CompiledRoute
     public bool RewritesPath { get; }
 
     /// <summary>Retries, breaker and the stages before forwarding (set when the route table is built); null forwards once.</summary>
-    public Policies.RoutePolicy? Policy { get; set; }
+    public Policies.RoutePolicy? Policy
+    {
+        get;
+        set
+        {
+            field = value;
+            ServedDirectly = Direct.DirectPath.Serves(this);
+        }
+    }
+
+    /// <summary>Whether the direct path serves this route (<see cref="Direct.DirectPath.Serves(CompiledRoute)"/>), decided as it is built.</summary>
+    public bool ServedDirectly { get; private set; }
 
     public bool Matches(HttpRequest request, out string[] values) => Matches(new AspNetRouteRequest(request), out values);
 
