@@ -11,25 +11,31 @@ namespace Outrigger.Discovery.Tests.Dns;
 internal sealed class Dnsmasq : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("outrigger-dns").FullName;
-    private readonly Process _process;
+    private Process _process;
 
     public Dnsmasq(int ttlSeconds, params string[] records)
     {
-        Port = FreeUdpPort();
         File.WriteAllLines(HostsFile, records);
-        var start = new ProcessStartInfo("dnsmasq",
-        [
-            "--keep-in-foreground", "--conf-file=/dev/null", "--user=root", "--bind-interfaces", "--listen-address=127.0.0.1",
-            $"--port={Port}", "--no-resolv", "--no-hosts", $"--addn-hosts={HostsFile}", $"--local-ttl={ttlSeconds}", $"--pid-file={_folder}/pid",
-        ])
+
+        // dnsmasq listens on UDP and TCP: a port free for UDP may be taken for TCP (a listener, or an outgoing
+        // connection's ephemeral port) by the time it binds, so a start that finds it in use tries another port.
+        for (var attempt = 1; ; attempt++)
         {
-            RedirectStandardError = true,
-        };
-        _process = Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start");
-        WaitUntilServing();
+            Port = FreePort();
+            _process = Start(ttlSeconds);
+            try
+            {
+                WaitUntilServing();
+                return;
+            }
+            catch (InvalidOperationException e) when (attempt < 5 && e.Message.Contains("Address already in use", StringComparison.Ordinal))
+            {
+                _process.Dispose();
+            }
+        }
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
@@ -50,11 +56,38 @@ internal sealed class Dnsmasq : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static int FreeUdpPort()
+    private Process Start(int ttlSeconds)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        var start = new ProcessStartInfo("dnsmasq",
+        [
+            "--keep-in-foreground", "--conf-file=/dev/null", "--user=root", "--bind-interfaces", "--listen-address=127.0.0.1",
+            $"--port={Port}", "--no-resolv", "--no-hosts", $"--addn-hosts={HostsFile}", $"--local-ttl={ttlSeconds}", $"--pid-file={_folder}/pid",
+        ])
+        {
+            RedirectStandardError = true,
+        };
+        return Process.Start(start) ?? throw new InvalidOperationException("dnsmasq did not start");
+    }
+
+    /// <summary>A loopback port free for both UDP and TCP at the time of asking.</summary>
+    private static int FreePort()
+    {
+        while (true)
+        {
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken for TCP: ask again
+            }
+        }
     }
 
     private void WaitUntilServing()
