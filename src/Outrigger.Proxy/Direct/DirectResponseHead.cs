@@ -63,8 +63,8 @@ internal static class DirectResponseHead
         var count = 0;
         while (NextField(head, ref position, out var line, out var value))
         {
-            var kind = DirectFields.Classify(head[line.Name], "");
-            lines[count++] = line with { Kind = kind };
+            var kind = line.Kind;
+            lines[count++] = line;
             if (kind == FieldKind.Connection)
             {
                 ReadConnection(head, value, ref close, version, named, ref namedCount);
@@ -168,7 +168,7 @@ internal static class DirectResponseHead
             valueEnd--;
         }
 
-        line = new FieldLine(start, position, colon, FieldKind.Other);
+        line = new FieldLine(start, position, colon, DirectFields.Classify(text[..colon], ""));
         value = new Range(start + valueStart, start + valueEnd);
         return true;
     }
