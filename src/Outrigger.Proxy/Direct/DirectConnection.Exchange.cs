@@ -35,6 +35,11 @@ internal sealed partial class DirectConnection
     private byte[]? _bodyBuffer;
 
     /// <summary>Forwards the parsed request; returns whether the client connection stays open for another.</summary>
+    /// <remarks>
+    /// The steps every request takes — upstream head out, response head in — are awaited here and not in methods of their
+    /// own: each async method between a socket's completion and this one would be one more resumption per request.
+    /// The sending steps usually complete at once (no resumption), and the rarer ones are methods of their own.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ExchangeAsync(ProxyRuntime runtime, CompiledRoute route, string[] values)
     {
@@ -42,11 +47,12 @@ internal sealed partial class DirectConnection
         ProxyMetrics.RequestStarted();
         var status = StatusCodes.Status500InternalServerError;
         double seconds = -1;
+        var cluster = route.Cluster;
+        EndpointState? endpoint = null;
         try
         {
-            var cluster = route.Cluster;
             _start = _request.HeadLength;
-            var endpoint = cluster.Acquire(null);
+            endpoint = cluster.Acquire(null);
             if (endpoint is null)
             {
                 status = StatusCodes.Status503ServiceUnavailable;
@@ -56,98 +62,148 @@ internal sealed partial class DirectConnection
                 return !close && !_request.Close;
             }
 
-            ForwardResult result;
-            bool keepAlive;
-            try
+            DirectRequestHead.Write(_request, _head, runtime.Options.Forwarding, runtime.Options.Tracing, route, values, endpoint.AuthorityAscii, _remoteIp);
+            (ForwardResult Result, bool KeepAlive) outcome;
+            if (TakeBufferedBody() < 0)
             {
-                (result, keepAlive) = await ForwardAsync(runtime, route, values, endpoint, start).ConfigureAwait(false);
+                outcome = await FailAsync(StatusCodes.Status400BadRequest, ForwarderError.RequestBodyClient, "bad request body: invalid chunked framing").ConfigureAwait(false);
             }
-            finally
+            else
             {
-                endpoint.EndRequest();
+                var client = (Http1Client)endpoint.ClientFor(upgrade: false);
+                var bodyDone = BodyComplete;
+                ArmTimer(route.Timeout, start);
+                Http1Connection? upstream = null;
+                Task? pump = null;
+                Exception? failure = null;
+                var connectFailed = false;
+                var headLength = 0;
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        upstream = await client.RentAsync(fresh: attempt > 0, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    catch (UpstreamException e)
+                    {
+                        (failure, connectFailed) = (e, true);
+                        break;
+                    }
+
+                    _upstream = upstream;
+                    try
+                    {
+                        if (_timedOut)
+                        {
+                            throw new TimeoutException();
+                        }
+
+                        await upstream.WriteAsync(_head.Written, CancellationToken.None).ConfigureAwait(false);
+                        if (!bodyDone)
+                        {
+                            pump = PumpBodyAsync(upstream);
+                        }
+
+                        var scanned = 0;
+                        while ((headLength = FinalHeadLength(upstream, ref scanned)) <= 0)
+                        {
+                            if (headLength < 0)
+                            {
+                                // An interim response (103 Early Hints, …) goes to the client as it is.
+                                await SendAsync(upstream.Buffered[..-headLength].ToArray()).ConfigureAwait(false);
+                                upstream.Consume(-headLength);
+                                scanned = 0;
+                                continue;
+                            }
+
+                            var read = await upstream.ReadAsync(upstream.FillSpace()).ConfigureAwait(false);
+                            if (read == 0)
+                            {
+                                throw new UpstreamException(UpstreamFailure.Exchange, upstream.ReceivedAny
+                                    ? "upstream closed the connection in the middle of the response head"
+                                    : "upstream closed the connection before sending a response");
+                            }
+
+                            upstream.Filled(read);
+                        }
+
+                        break;
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        _upstream = null;
+                        var resend = attempt == 0 && pump is null && upstream.IsReused && !upstream.ReceivedAny && !_timedOut && _closed == 0;
+                        upstream.Release(responseEnded: false, keepAlive: false);
+                        if (!resend)
+                        {
+                            failure = e;
+                            break;
+                        }
+                    }
+                }
+
+                DisarmTimer();
+                if (failure is null)
+                {
+                    outcome = await RespondAsync(upstream!, headLength, pump, route, endpoint, runtime.Options.Forwarding.Via).ConfigureAwait(false);
+                }
+                else if (connectFailed)
+                {
+                    outcome = await FailAsync(StatusCodes.Status502BadGateway, ForwarderError.ConnectFailed, $"upstream connect error: {endpoint.Authority} ({cluster.Name}): {failure.Message}").ConfigureAwait(false);
+                }
+                else
+                {
+                    if (pump is not null)
+                    {
+                        await pump.ConfigureAwait(false);
+                    }
+
+                    outcome = await FailExchangeAsync(failure, endpoint, route).ConfigureAwait(false);
+                }
             }
 
-            status = result.StatusCode;
+            status = outcome.Result.StatusCode;
             seconds = Time.GetElapsedTime(start).TotalSeconds;
-            ProxyRequestHandler.RecordAttempt(null, cluster, endpoint, result, seconds);
-            return keepAlive;
+            ProxyRequestHandler.RecordAttempt(null, cluster, endpoint, outcome.Result, seconds);
+            return outcome.KeepAlive;
         }
         finally
         {
+            endpoint?.EndRequest();
             ProxyMetrics.RequestFinished();
-            ProxyMetrics.RecordRequest(route.Name, route.Cluster.Name, status, seconds >= 0 ? seconds : Time.GetElapsedTime(start).TotalSeconds);
+            ProxyMetrics.RecordRequest(route.Name, cluster.Name, status, seconds >= 0 ? seconds : Time.GetElapsedTime(start).TotalSeconds);
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(ForwardResult Result, bool KeepAlive)> ForwardAsync(ProxyRuntime runtime, CompiledRoute route, string[] values, EndpointState endpoint, long start)
+    /// <summary>
+    /// The length of the final response head at the start of the upstream's buffer; 0 when more bytes are needed,
+    /// minus the length of an interim (1xx) head that comes first.
+    /// </summary>
+    private static int FinalHeadLength(Http1Connection upstream, ref int scanned)
     {
-        var options = runtime.Options.Forwarding;
-        var client = (Http1Client)endpoint.ClientFor(upgrade: false);
-        var cluster = route.Cluster.Name;
-        DirectRequestHead.Write(_request, _head, options, runtime.Options.Tracing, route, values, endpoint.AuthorityAscii, _remoteIp);
-        var bodyInHead = TakeBufferedBody();
-        if (bodyInHead < 0)
+        var data = upstream.Buffered;
+        var end = Http1HeadParser.FindEnd(data, ref scanned);
+        if ((end < 0 ? data.Length : end) > upstream.MaxHeadBytes)
         {
-            return await FailAsync(StatusCodes.Status400BadRequest, ForwarderError.RequestBodyClient, "bad request body: invalid chunked framing").ConfigureAwait(false);
+            throw new UpstreamException(UpstreamFailure.Exchange, $"upstream response head is larger than {upstream.MaxHeadBytes} bytes");
         }
 
-        var bodyDone = BodyComplete;
-        ArmTimer(route.Timeout, start);
-        Http1Connection? upstream = null;
-        Task? pump = null;
-        int headLength;
-        for (var attempt = 0; ; attempt++)
+        if (end < 0)
         {
-            try
-            {
-                upstream = await client.RentAsync(fresh: attempt > 0, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (UpstreamException e)
-            {
-                DisarmTimer();
-                return await FailAsync(StatusCodes.Status502BadGateway, ForwarderError.ConnectFailed, $"upstream connect error: {endpoint.Authority} ({cluster}): {e.Message}").ConfigureAwait(false);
-            }
-
-            _upstream = upstream;
-            try
-            {
-                if (_timedOut)
-                {
-                    throw new TimeoutException();
-                }
-
-                await upstream.WriteAsync(_head.Written, CancellationToken.None).ConfigureAwait(false);
-                if (!bodyDone)
-                {
-                    pump = PumpBodyAsync(upstream);
-                }
-
-                headLength = await ReadResponseHeadAsync(upstream).ConfigureAwait(false);
-                break;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                _upstream = null;
-                var resend = attempt == 0 && pump is null && upstream.IsReused && !upstream.ReceivedAny && !_timedOut && _closed == 0;
-                upstream.Release(responseEnded: false, keepAlive: false);
-                if (resend)
-                {
-                    continue;
-                }
-
-                DisarmTimer();
-                if (pump is not null)
-                {
-                    await pump.ConfigureAwait(false);
-                }
-
-                return await FailExchangeAsync(e, endpoint, route).ConfigureAwait(false);
-            }
+            return 0;
         }
 
-        DisarmTimer();
-        return await RespondAsync(upstream, headLength, pump, route, endpoint, options.Via).ConfigureAwait(false);
+        if (data.Length < 12 || data[9] != (byte)'1')
+        {
+            return end;
+        }
+
+        if (data[10] == (byte)'0' && data[11] == (byte)'1')
+        {
+            throw new UpstreamException(UpstreamFailure.Exchange, "upstream switched protocols (101) for a request that did not ask for an upgrade");
+        }
+
+        return -end;
     }
 
     /// <summary>Answers a failed exchange: the client's fault, the deadline, or the upstream's.</summary>
@@ -167,7 +223,6 @@ internal sealed partial class DirectConnection
 
         if (_timedOut)
         {
-            ProxyMetrics.UpstreamTimeouts.Add(1, ProxyMetrics.ClusterTag(cluster));
             return await FailAsync(StatusCodes.Status504GatewayTimeout, ForwarderError.Timeout,
                 $"upstream timeout: {endpoint.Authority} ({cluster}) sent no response headers within {route.Timeout.TotalMilliseconds} ms").ConfigureAwait(false);
         }
@@ -274,49 +329,6 @@ internal sealed partial class DirectConnection
         finally
         {
             _pumping = false;
-        }
-    }
-
-    /// <summary>Reads the final response head (1xx ones go to the client as they come); returns its length in the upstream's buffer.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadResponseHeadAsync(Http1Connection upstream)
-    {
-        var scanned = 0;
-        while (true)
-        {
-            var data = upstream.Buffered;
-            var end = Http1HeadParser.FindEnd(data, ref scanned);
-            if ((end < 0 ? data.Length : end) > upstream.MaxHeadBytes)
-            {
-                throw new UpstreamException(UpstreamFailure.Exchange, $"upstream response head is larger than {upstream.MaxHeadBytes} bytes");
-            }
-
-            if (end < 0)
-            {
-                if (await upstream.FillAsync(CancellationToken.None).ConfigureAwait(false) == 0)
-                {
-                    throw new UpstreamException(UpstreamFailure.Exchange, upstream.ReceivedAny
-                        ? "upstream closed the connection in the middle of the response head"
-                        : "upstream closed the connection before sending a response");
-                }
-
-                continue;
-            }
-
-            if (data.Length < 12 || data[9] != (byte)'1')
-            {
-                return end;
-            }
-
-            if (data[10] == (byte)'0' && data[11] == (byte)'1')
-            {
-                throw new UpstreamException(UpstreamFailure.Exchange, "upstream switched protocols (101) for a request that did not ask for an upgrade");
-            }
-
-            // An interim response (103 Early Hints, …) goes to the client as it is.
-            await SendAsync(data[..end].ToArray()).ConfigureAwait(false);
-            upstream.Consume(end);
-            scanned = 0;
         }
     }
 

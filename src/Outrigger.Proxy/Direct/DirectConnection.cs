@@ -24,6 +24,7 @@ internal sealed partial class DirectConnection
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize);
     private int _start;
     private int _end;
+    private int _scanned;
     private volatile Phase _phase;
     private long _phaseSince;
     private int _closed;
@@ -57,10 +58,16 @@ internal sealed partial class DirectConnection
         {
             while (!_listener.Stopping)
             {
-                var parse = await ReadHeadAsync().ConfigureAwait(false);
-                if (parse == HeadParse.Incomplete)
+                var parse = StartHead();
+                while (parse == HeadParse.Incomplete)
                 {
-                    return; // the client closed the connection
+                    var read = await _socket.ReceiveAsync(ReadSpace(), SocketFlags.None).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return; // the client closed the connection
+                    }
+
+                    parse = ContinueHead(read);
                 }
 
                 var runtime = _listener.Handler.Runtime;
@@ -134,9 +141,12 @@ internal sealed partial class DirectConnection
         _phase = phase;
     }
 
-    /// <summary>Reads until a whole request head is at the start of the buffer; Incomplete when the client closed first.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<HeadParse> ReadHeadAsync()
+    /// <summary>
+    /// Starts reading a request head: what is buffered moves to the start of the buffer and is parsed. Reads go to
+    /// <see cref="ReadSpace"/> and then to <see cref="ContinueHead"/>, until the head is whole (awaited in <see cref="RunAsync"/>
+    /// itself: an async method in between would be one more resumption per request).
+    /// </summary>
+    private HeadParse StartHead()
     {
         if (_start > 0)
         {
@@ -145,38 +155,36 @@ internal sealed partial class DirectConnection
             _start = 0;
         }
 
+        _scanned = 0;
         SetPhase(_end > 0 ? Phase.Head : Phase.Idle);
-        var limits = _listener.Limits;
-        var scanned = 0;
-        while (true)
+        return _end > 0 ? ParseHead() : HeadParse.Incomplete;
+    }
+
+    private HeadParse ContinueHead(int read)
+    {
+        _end += read;
+        return ParseHead();
+    }
+
+    private HeadParse ParseHead()
+    {
+        var parse = _request.TryParse(_buffer, _end, ref _scanned, _listener.Limits);
+        if (parse == HeadParse.Incomplete && _phase == Phase.Idle)
         {
-            if (_end > 0)
-            {
-                var parse = _request.TryParse(_buffer, _end, ref scanned, limits);
-                if (parse != HeadParse.Incomplete)
-                {
-                    return parse;
-                }
-
-                if (_phase == Phase.Idle)
-                {
-                    SetPhase(Phase.Head); // only a head that does not arrive whole needs the clock
-                }
-            }
-
-            if (_end == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-
-            var read = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return HeadParse.Incomplete;
-            }
-
-            _end += read;
+            SetPhase(Phase.Head); // only a head that does not arrive whole needs the clock
         }
+
+        return parse;
+    }
+
+    private Memory<byte> ReadSpace()
+    {
+        if (_end == _buffer.Length)
+        {
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+
+        return _buffer.AsMemory(_end);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

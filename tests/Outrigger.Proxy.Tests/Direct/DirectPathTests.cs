@@ -188,13 +188,14 @@ public class DirectPathTests
     [Fact]
     public async Task RouteTimeout_OnAKeptAliveConnection_CountsFromEachRequest()
     {
+        using var metrics = new MetricsCapture();
         await using var upstream = await TestUpstream.StartAsync("a");
         await using var proxy = await ProxyHost.StartAsync($$"""
             proxy:
               clusters:
-                api: { endpoints: [{{upstream.Endpoint()}}] }
+                direct-timeout: { endpoints: [{{upstream.Endpoint()}}] }
               routes:
-                - { cluster: api, timeout_ms: 1000 }
+                - { cluster: direct-timeout, timeout_ms: 1000 }
             """);
         using var client = proxy.CreateClient();
         // A quick request arms the connection's timer for its deadline; the slow one half a timeout later must still get
@@ -219,6 +220,7 @@ public class DirectPathTests
         using var slowAgain = await client.GetAsync("/slow/10000");
         Assert.Equal(HttpStatusCode.GatewayTimeout, slowAgain.StatusCode);
         Assert.InRange(clock.ElapsedMilliseconds, 950, 8000);
+        Assert.Equal(2, await metrics.WaitForAsync("upstream_rq_timeout_total", "direct-timeout", 2));
     }
 
 

@@ -26,6 +26,21 @@ internal sealed class MetricsCapture : IDisposable
     /// <summary>The sum of a counter's increments for <paramref name="cluster"/>.</summary>
     public long Get(string instrument, string cluster) => _values.TryGetValue((instrument, cluster), out var value) ? value : 0;
 
+    /// <summary>
+    /// The counter's sum a moment after it reached <paramref name="expected"/> (so that a count beyond it shows), or
+    /// after 5 s: the proxy may count a request after its response went out.
+    /// </summary>
+    public async Task<long> WaitForAsync(string instrument, string cluster, long expected)
+    {
+        for (var waited = 0; Get(instrument, cluster) < expected && waited < 5000; waited += 20)
+        {
+            await Task.Delay(20);
+        }
+
+        await Task.Delay(200);
+        return Get(instrument, cluster);
+    }
+
     /// <summary>Observes the gauges now and returns the value for <paramref name="cluster"/>.</summary>
     public long Observe(string instrument, string cluster)
     {

@@ -165,6 +165,17 @@ internal sealed class Http1Connection : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> FillAsync(CancellationToken token)
     {
+        var read = await _stream.ReadAsync(FillSpace(), token).ConfigureAwait(false);
+        Filled(read);
+        return read;
+    }
+
+    /// <summary>
+    /// Where the next read into the buffer goes (compacting or growing it when full). <see cref="FillAsync"/> in two
+    /// halves, for a caller that awaits the read itself: <see cref="ReadAsync"/> into it, then <see cref="Filled"/>.
+    /// </summary>
+    public Memory<byte> FillSpace()
+    {
         if (_start == _end)
         {
             _start = _end = 0;
@@ -184,11 +195,18 @@ internal sealed class Http1Connection : IDisposable
             }
         }
 
-        var read = await _stream.ReadAsync(_buffer.AsMemory(_end), token).ConfigureAwait(false);
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>Counts <paramref name="read"/> bytes a read put into <see cref="FillSpace"/>.</summary>
+    public void Filled(int read)
+    {
         _end += read;
         ReceivedAny |= read > 0;
-        return read;
     }
+
+    /// <summary>Reads from the connection (into <see cref="FillSpace"/>, or anywhere when nothing is buffered); 0 when the upstream closed.</summary>
+    public ValueTask<int> ReadAsync(Memory<byte> destination) => _stream.ReadAsync(destination, CancellationToken.None);
 
     /// <summary>Reads straight into <paramref name="destination"/>; only when nothing is buffered.</summary>
     public ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken token)
