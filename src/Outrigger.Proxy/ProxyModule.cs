@@ -154,7 +154,8 @@ internal sealed partial class ProxyModule : IModule
     private void ConfigureLimits(KestrelServerOptions server)
     {
         var limits = _options.Limits;
-        server.Limits.MaxConcurrentConnections = limits.MaxConnections > 0 ? limits.MaxConnections : null;
+        // In front of Kestrel, the direct path counts every connection, those it hands over included, until it closes.
+        server.Limits.MaxConcurrentConnections = limits.MaxConnections > 0 && _direct is null ? limits.MaxConnections : null;
         server.Limits.MaxConcurrentUpgradedConnections = limits.MaxConnections > 0 ? limits.MaxConnections : null;
         server.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeaderBytes;
         server.Limits.MaxRequestLineSize = limits.MaxRequestLineBytes;

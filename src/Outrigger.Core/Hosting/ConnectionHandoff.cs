@@ -26,13 +26,18 @@ public sealed class ConnectionHandoff
     /// Passes <paramref name="socket"/> to Kestrel with the bytes already read from it (copied: the caller may reuse its
     /// buffer). False, with the socket closed, when the server is not listening (not started, or stopped).
     /// </summary>
-    public bool HandOff(Socket socket, ReadOnlyMemory<byte> received)
+    /// <param name="socket">The accepted connection.</param>
+    /// <param name="received">Bytes read from it that Kestrel is to read first.</param>
+    /// <param name="closed">Called once when the connection has ended: when Kestrel is done with it, or at once when it could not be handed off.</param>
+    public bool HandOff(Socket socket, ReadOnlyMemory<byte> received, Action? closed = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        var ended = new EndedOnce(closed);
         var factory = Volatile.Read(ref _factory);
         if (factory is null)
         {
             socket.Dispose();
+            ended.Invoke();
             return false;
         }
 
@@ -44,7 +49,14 @@ public sealed class ConnectionHandoff
         catch (ObjectDisposedException)
         {
             socket.Dispose();
+            ended.Invoke();
             return false;
+        }
+
+        if (closed is not null)
+        {
+            connection.ConnectionClosed.Register(static state => ((EndedOnce)state!).Invoke(), ended);
+            connection.Items[typeof(EndedOnce)] = ended;
         }
 
         if (!received.IsEmpty)
@@ -54,8 +66,7 @@ public sealed class ConnectionHandoff
 
         if (!_pending.Writer.TryWrite(connection))
         {
-            connection.Abort();
-            _ = connection.DisposeAsync().AsTask();
+            Discard(connection);
             return false;
         }
 
@@ -80,9 +91,16 @@ public sealed class ConnectionHandoff
         Interlocked.Exchange(ref _factory, null)?.Dispose();
         while (_pending.Reader.TryRead(out var connection))
         {
-            connection.Abort();
-            _ = connection.DisposeAsync().AsTask();
+            Discard(connection);
         }
+    }
+
+    /// <summary>Closes a connection Kestrel never took (its closed token may then never fire).</summary>
+    private static void Discard(ConnectionContext connection)
+    {
+        connection.Abort();
+        _ = connection.DisposeAsync().AsTask();
+        (connection.Items.TryGetValue(typeof(EndedOnce), out var ended) ? ended as EndedOnce : null)?.Invoke();
     }
 
     private sealed class Listener(ConnectionHandoff owner, EndPoint endpoint) : IConnectionListener
@@ -108,6 +126,20 @@ public sealed class ConnectionHandoff
         }
 
         public ValueTask DisposeAsync() => UnbindAsync();
+    }
+
+    /// <summary>The caller's "connection ended" callback, run at most once whichever way the connection ends.</summary>
+    private sealed class EndedOnce(Action? closed)
+    {
+        private int _done;
+
+        public void Invoke()
+        {
+            if (closed is not null && Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                closed();
+            }
+        }
     }
 
     private sealed class PrefixedDuplexPipe(System.IO.Pipelines.PipeReader input, System.IO.Pipelines.PipeWriter output) : System.IO.Pipelines.IDuplexPipe

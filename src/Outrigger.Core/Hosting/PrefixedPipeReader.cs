@@ -21,33 +21,16 @@ internal sealed class PrefixedPipeReader(ReadOnlyMemory<byte> prefix, PipeReader
 
     private bool Draining => _start < _end;
 
-    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         if (!Draining)
         {
+            // Not an await: the reader serves the connection's every read, and a layer of its own would cost each one.
             _lastFromPending = false;
-            return await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return inner.ReadAsync(cancellationToken);
         }
 
-        if (_cancelled)
-        {
-            // CancelPendingRead while the prefix drains: this read reports it, as a pipe's would.
-            _cancelled = false;
-            return new ReadResult(Pending(), isCanceled: true, isCompleted: false);
-        }
-
-        if (_needMore && !_innerCompleted)
-        {
-            var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCanceled)
-            {
-                return new ReadResult(Pending(), isCanceled: true, isCompleted: false);
-            }
-
-            Join(result);
-        }
-
-        return new ReadResult(Pending(), isCanceled: false, _innerCompleted);
+        return ReadPendingAsync(cancellationToken);
     }
 
     public override bool TryRead(out ReadResult result)
@@ -104,6 +87,29 @@ internal sealed class PrefixedPipeReader(ReadOnlyMemory<byte> prefix, PipeReader
     public override void Complete(Exception? exception = null) => inner.Complete(exception);
 
     public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+
+    private async ValueTask<ReadResult> ReadPendingAsync(CancellationToken cancellationToken)
+    {
+        if (_cancelled)
+        {
+            // CancelPendingRead while the prefix drains: this read reports it, as a pipe's would.
+            _cancelled = false;
+            return new ReadResult(Pending(), isCanceled: true, isCompleted: false);
+        }
+
+        if (_needMore && !_innerCompleted)
+        {
+            var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                return new ReadResult(Pending(), isCanceled: true, isCompleted: false);
+            }
+
+            Join(result);
+        }
+
+        return new ReadResult(Pending(), isCanceled: false, _innerCompleted);
+    }
 
     private ReadOnlySequence<byte> Pending()
     {

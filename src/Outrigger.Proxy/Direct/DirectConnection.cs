@@ -102,7 +102,7 @@ internal sealed partial class DirectConnection
                 Close();
             }
 
-            _listener.Remove(this);
+            _listener.Remove(this, handedOff);
         }
     }
 

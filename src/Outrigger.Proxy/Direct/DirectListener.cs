@@ -20,11 +20,15 @@ internal sealed partial class DirectListener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly DirectTimeouts _timeouts;
     private readonly long _maxConnections;
+    private readonly Action _handedOffEnded;
     private readonly ILogger _logger;
     private ConnectionHandoff? _handoff;
     private ITimer? _sweep;
     private Task? _accepting;
     private volatile bool _stopping;
+
+    /// <summary>Client connections open now, from accept until closed, served here or by Kestrel: what max_connections bounds.</summary>
+    private long _open;
 
     public DirectListener(IPEndPoint endpoint, ProxyRequestHandler handler, ProxyOptions options, TimeProvider time, ILogger logger)
     {
@@ -35,6 +39,7 @@ internal sealed partial class DirectListener : IAsyncDisposable
         Limits = DirectLimits.From(limits, options.Forwarding);
         _timeouts = new DirectTimeouts(limits.KeepAliveTimeout, limits.RequestHeadersTimeout, limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod);
         _maxConnections = limits.MaxConnections;
+        _handedOffEnded = ConnectionEnded;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -78,9 +83,17 @@ internal sealed partial class DirectListener : IAsyncDisposable
     }
 
     /// <summary>Hands a connection to Kestrel with the bytes read from it and not yet served.</summary>
-    public void HandOff(Socket socket, ReadOnlyMemory<byte> received) => _handoff!.HandOff(socket, received);
+    public void HandOff(Socket socket, ReadOnlyMemory<byte> received) => _handoff!.HandOff(socket, received, _handedOffEnded);
 
-    public void Remove(DirectConnection connection) => _connections.TryRemove(connection, out _);
+    /// <summary>The connection's loop ended: it was closed, or handed to Kestrel (which then counts it until it closes).</summary>
+    public void Remove(DirectConnection connection, bool handedOff)
+    {
+        _connections.TryRemove(connection, out _);
+        if (!handedOff)
+        {
+            ConnectionEnded();
+        }
+    }
 
     /// <summary>Stops accepting, closes idle connections, lets the others finish their exchange; when <paramref name="token"/> fires, closes them all.</summary>
     public async Task StopAsync(CancellationToken token)
@@ -142,8 +155,9 @@ internal sealed partial class DirectListener : IAsyncDisposable
                 continue;
             }
 
-            if (_maxConnections > 0 && _connections.Count >= _maxConnections)
+            if (Interlocked.Increment(ref _open) > _maxConnections && _maxConnections > 0)
             {
+                ConnectionEnded();
                 client.Dispose();
                 continue;
             }
@@ -154,6 +168,8 @@ internal sealed partial class DirectListener : IAsyncDisposable
             _ = connection.RunAsync();
         }
     }
+
+    private void ConnectionEnded() => Interlocked.Decrement(ref _open);
 
     private void Sweep()
     {

@@ -94,6 +94,43 @@ public sealed class ConnectionHandoffTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task HandOff_ClosedCallback_RunsOnceWhenTheConnectionEnds()
+    {
+        await StartAsync();
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(_handoff.EndPoint);
+        var accepted = await _listen.AcceptAsync();
+        var calls = 0;
+        var ended = new TaskCompletionSource();
+
+        Assert.True(_handoff.HandOff(accepted, ReadOnlyMemory<byte>.Empty, () =>
+        {
+            Interlocked.Increment(ref calls);
+            ended.TrySetResult();
+        }));
+        await client.SendAsync(Encoding.ASCII.GetBytes("GET /one HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Contains("GET /one", await ReceiveUntilAsync(client, "/one"));
+        Assert.Equal(0, Volatile.Read(ref calls));
+
+        client.Dispose();
+        await ended.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await _server!.StopAsync(CancellationToken.None);
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    public async Task HandOff_NotStarted_CallsTheClosedCallbackAtOnce()
+    {
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(_handoff.EndPoint);
+        var accepted = await _listen.AcceptAsync();
+        var calls = 0;
+
+        Assert.False(_handoff.HandOff(accepted, ReadOnlyMemory<byte>.Empty, () => calls++));
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
     public async Task Server_ReportsTheHandoffsEndPoint()
     {
         await StartAsync();

@@ -224,6 +224,38 @@ public class DirectPathTests
     }
 
 
+    [Fact]
+    public async Task MaxConnections_CountsConnectionsHandedToKestrelUntilTheyClose()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync("proxy: { limits: { max_connections: 2 } }\n" + Service(upstream));
+        using var direct = await RawHttp.ConnectAsync(proxy.Port);
+        await direct.SendAsync("GET /status/201 HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.Contains("status 201 from a", await direct.ReceiveUntilAsync("from a"));
+        var kestrel = await RawHttp.ConnectAsync(proxy.Port);
+        await kestrel.SendAsync("GET /status/20%32 HTTP/1.1\r\nHost: x\r\n\r\n"); // percent-encoded: handed to Kestrel
+        Assert.Contains("status 202 from a", await kestrel.ReceiveUntilAsync("from a"));
+
+        using (var third = await RawHttp.ConnectAsync(proxy.Port))
+        {
+            await third.SendAsync("GET /status/203 HTTP/1.1\r\nHost: x\r\n\r\n");
+            var (text, closed) = await third.ReceiveAsync(TimeSpan.FromSeconds(10));
+            Assert.True(closed && text.Length == 0, $"a third connection is refused while two are open: '{text}'");
+        }
+
+        kestrel.Dispose();
+        var served = "";
+        for (var attempt = 0; attempt < 50 && !served.Contains("HTTP/1.1 204", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(100);
+            using var next = await RawHttp.ConnectAsync(proxy.Port);
+            await next.SendAsync("GET /status/204 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            served = (await next.ReceiveAsync(TimeSpan.FromSeconds(10))).Text;
+        }
+
+        Assert.Contains("HTTP/1.1 204", served);
+    }
+
     private static string Service(TestUpstream upstream) => Service(upstream.Endpoint());
 
     private static string Service(string endpoint) => $$"""

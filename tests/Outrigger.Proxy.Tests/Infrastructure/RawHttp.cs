@@ -23,7 +23,12 @@ internal sealed class RawHttp : IDisposable
     public async Task SendAsync(string text) => await _socket.SendAsync(Encoding.ASCII.GetBytes(text));
 
     /// <summary>Reads until the peer closes or <paramref name="timeout"/> passes; returns what arrived and whether the peer closed.</summary>
-    public async Task<(string Text, bool Closed)> ReceiveAsync(TimeSpan timeout)
+    public Task<(string Text, bool Closed)> ReceiveAsync(TimeSpan timeout) => ReceiveAsync(timeout, until: null);
+
+    /// <summary>Reads until what arrived contains <paramref name="marker"/>, the peer closes, or 10 s pass; returns what arrived.</summary>
+    public async Task<string> ReceiveUntilAsync(string marker) => (await ReceiveAsync(TimeSpan.FromSeconds(10), marker)).Text;
+
+    private async Task<(string Text, bool Closed)> ReceiveAsync(TimeSpan timeout, string? until)
     {
         var received = new StringBuilder();
         var buffer = new byte[16 * 1024];
@@ -39,6 +44,10 @@ internal sealed class RawHttp : IDisposable
                 }
 
                 received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                if (until is not null && received.ToString().Contains(until, StringComparison.Ordinal))
+                {
+                    return (received.ToString(), false);
+                }
             }
         }
         catch (OperationCanceledException)
