@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Outrigger.Proxy.AccessLog;
@@ -61,7 +62,8 @@ internal sealed class ProxyRequestHandler(ProxyRuntime runtime, TimeProvider tim
     }
 
     /// <summary>Forwards once to an endpoint the cluster picks (the path of routes without retries or breaker).</summary>
-    internal async Task<int> ForwardAsync(HttpContext context, CompiledRoute route, string[] values, long start)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<int> ForwardAsync(HttpContext context, CompiledRoute route, string[] values, long start)
     {
         var cluster = route.Cluster;
         var endpoint = cluster.Acquire(context);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,8 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
 {
     private const int BufferSize = 64 * 1024;
 
-    public async Task<ForwardResult> ForwardAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ForwardResult> ForwardAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues)
     {
         using var cts = route.Timeout > TimeSpan.Zero ? new CancellationTokenSource(route.Timeout, time) : new CancellationTokenSource();
         using var abort = context.RequestAborted.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), cts);
@@ -40,7 +42,8 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
     /// Sends the request to <paramref name="endpoint"/> and waits for response headers; nothing is written to the client.
     /// <paramref name="body"/> replaces the streamed client body (a buffered copy, for retries).
     /// </summary>
-    public async Task<UpstreamExchange> SendAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, RequestBody? body, CancellationToken token)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<UpstreamExchange> SendAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, string[] routeValues, RequestBody? body, CancellationToken token)
     {
         var connectFeature = context.Features.Get<IHttpExtendedConnectFeature>();
 
@@ -90,7 +93,8 @@ internal sealed partial class HttpForwarder(ForwardingOptions options, TimeProvi
     }
 
     /// <summary>Streams the upstream's response (headers, body, trailers, or a 101 tunnel) to the client.</summary>
-    public async Task<ForwardResult> RespondAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, UpstreamExchange exchange, CancellationToken token)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ForwardResult> RespondAsync(HttpContext context, CompiledRoute route, EndpointState endpoint, UpstreamExchange exchange, CancellationToken token)
     {
         var response = exchange.Response!;
         if (exchange.Request.Upgrade && response.StatusCode == StatusCodes.Status101SwitchingProtocols)

@@ -101,7 +101,21 @@ internal sealed class Http1Connection : IDisposable
 
             while (true)
             {
-                await ReadHeadAsync(response, token).ConfigureAwait(false);
+                // The head's reads are awaited here, not in a method of their own: one resumption less per request.
+                var scanned = 0;
+                while (!TryParseHead(response, ref scanned))
+                {
+                    var read = await _stream.ReadAsync(FillSpace(), token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        throw new UpstreamException(UpstreamFailure.Exchange, ReceivedAny
+                            ? "upstream closed the connection in the middle of the response head"
+                            : "upstream closed the connection before sending a response");
+                    }
+
+                    Filled(read);
+                }
+
                 var status = response.StatusCode;
                 if (status >= 200 || (status == 101 && request.Upgrade))
                 {
@@ -288,21 +302,6 @@ internal sealed class Http1Connection : IDisposable
         _stream.Dispose();
         _socket.Dispose();
         ProxyMetrics.ConnectionsActive.Add(-1, _owner.MetricTag);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ReadHeadAsync(Http1Response response, CancellationToken token)
-    {
-        var scanned = 0;
-        while (!TryParseHead(response, ref scanned))
-        {
-            if (await FillAsync(token).ConfigureAwait(false) == 0)
-            {
-                throw new UpstreamException(UpstreamFailure.Exchange, ReceivedAny
-                    ? "upstream closed the connection in the middle of the response head"
-                    : "upstream closed the connection before sending a response");
-            }
-        }
     }
 
     private bool TryParseHead(Http1Response response, ref int scanned)
