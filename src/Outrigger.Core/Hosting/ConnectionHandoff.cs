@@ -98,9 +98,10 @@ public sealed class ConnectionHandoff
     /// <summary>Closes a connection Kestrel never took (its closed token may then never fire).</summary>
     private static void Discard(ConnectionContext connection)
     {
+        var ended = connection.Items.TryGetValue(typeof(EndedOnce), out var item) ? item as EndedOnce : null;
         connection.Abort();
         _ = connection.DisposeAsync().AsTask();
-        (connection.Items.TryGetValue(typeof(EndedOnce), out var ended) ? ended as EndedOnce : null)?.Invoke();
+        ended?.Invoke();
     }
 
     private sealed class Listener(ConnectionHandoff owner, EndPoint endpoint) : IConnectionListener

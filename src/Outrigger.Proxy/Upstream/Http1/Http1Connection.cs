@@ -219,7 +219,7 @@ internal sealed class Http1Connection : IDisposable
         ReceivedAny |= read > 0;
     }
 
-    /// <summary>Reads from the connection (into <see cref="FillSpace"/>, or anywhere when nothing is buffered); 0 when the upstream closed.</summary>
+    /// <summary>Reads from the connection into <see cref="FillSpace"/>'s memory (then count it with <see cref="Filled"/>); 0 when the upstream closed.</summary>
     public ValueTask<int> ReadAsync(Memory<byte> destination) => _stream.ReadAsync(destination, CancellationToken.None);
 
     /// <summary>Reads straight into <paramref name="destination"/>; only when nothing is buffered.</summary>
