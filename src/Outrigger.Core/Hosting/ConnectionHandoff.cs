@@ -32,12 +32,12 @@ public sealed class ConnectionHandoff
     public bool HandOff(Socket socket, ReadOnlyMemory<byte> received, Action? closed = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        var ended = new EndedOnce(closed);
+        var ended = closed is null ? null : new EndedOnce(closed);
         var factory = Volatile.Read(ref _factory);
         if (factory is null)
         {
             socket.Dispose();
-            ended.Invoke();
+            ended?.Invoke();
             return false;
         }
 
@@ -49,11 +49,11 @@ public sealed class ConnectionHandoff
         catch (ObjectDisposedException)
         {
             socket.Dispose();
-            ended.Invoke();
+            ended?.Invoke();
             return false;
         }
 
-        if (closed is not null)
+        if (ended is not null)
         {
             connection.ConnectionClosed.Register(static state => ((EndedOnce)state!).Invoke(), ended);
             connection.Items[typeof(EndedOnce)] = ended;
@@ -130,13 +130,13 @@ public sealed class ConnectionHandoff
     }
 
     /// <summary>The caller's "connection ended" callback, run at most once whichever way the connection ends.</summary>
-    private sealed class EndedOnce(Action? closed)
+    private sealed class EndedOnce(Action closed)
     {
         private int _done;
 
         public void Invoke()
         {
-            if (closed is not null && Interlocked.Exchange(ref _done, 1) == 0)
+            if (Interlocked.Exchange(ref _done, 1) == 0)
             {
                 closed();
             }
