@@ -45,6 +45,9 @@ internal sealed partial class ProxyModule : IModule
     /// <summary>The bound listen endpoints (after <see cref="StartAsync"/>).</summary>
     public IReadOnlyList<System.Net.IPEndPoint> EndPoints => _direct is not null ? [_direct.EndPoint] : _server?.EndPoints ?? [];
 
+    /// <summary>The direct path's listener, when it owns the listen socket.</summary>
+    internal DirectListener? Direct => _direct;
+
     /// <summary>The configuration generation serving new requests (after <see cref="StartAsync"/>).</summary>
     internal ProxyRuntime? Runtime => _handler?.Runtime;
 

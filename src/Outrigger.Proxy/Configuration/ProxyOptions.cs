@@ -32,6 +32,13 @@ internal sealed record ListenerOptions(string Address, HttpProtocols Protocols, 
     /// ignored with TLS or when HTTP/1.1 is not accepted).
     /// </summary>
     public bool DirectPath { get; init; } = true;
+
+    /// <summary>
+    /// With <see cref="DirectPath"/>: prior-knowledge h2c connections are served by Outrigger's own HTTP/2 engine when
+    /// every route is one the direct path serves (docs/direct-http2.md). Default true. false: Kestrel serves them — what
+    /// WebSocket over HTTP/2 (RFC 8441 extended CONNECT) needs; without it, clients open WebSockets over HTTP/1.1.
+    /// </summary>
+    public bool DirectHttp2 { get; init; } = true;
 }
 
 /// <summary>A certificate and key (PEM) for TLS on the listener; ALPN then offers h2 and http/1.1.</summary>

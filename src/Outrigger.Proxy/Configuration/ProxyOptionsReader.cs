@@ -78,7 +78,9 @@ internal static class ProxyOptionsReader
         var tls = ReadListenerTls(server.Has("tls") ? server.Section("tls", "TLS for the listener (spec 002), as proxy.tls.") : proxy.Section("tls", "TLS for the listener: PEM certificate and key. Absent means cleartext."));
         var direct = proxy.Bool("direct_path", true,
             "Serve cleartext HTTP/1.1 requests on routes without policies on Outrigger's own HTTP/1.1 engine instead of Kestrel (docs/direct-path.md); other connections are handed to Kestrel. false: Kestrel serves every request.");
-        return new ListenerOptions(listen, protocols, tls) { DirectPath = direct };
+        var directHttp2 = proxy.Bool("direct_http2", true,
+            "With direct_path: serve prior-knowledge h2c on Outrigger's own HTTP/2 engine when every route is served directly (docs/direct-http2.md). false: Kestrel serves HTTP/2, as WebSocket over HTTP/2 (extended CONNECT) needs.");
+        return new ListenerOptions(listen, protocols, tls) { DirectPath = direct, DirectHttp2 = directHttp2 };
     }
 
     private static TlsListenerOptions? ReadListenerTls(ConfigReader tls)

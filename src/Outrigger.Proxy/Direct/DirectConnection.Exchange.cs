@@ -179,7 +179,7 @@ internal sealed partial class DirectConnection
     /// The length of the final response head at the start of the upstream's buffer; 0 when more bytes are needed,
     /// minus the length of an interim (1xx) head that comes first.
     /// </summary>
-    private static int FinalHeadLength(Http1Connection upstream, ref int scanned)
+    internal static int FinalHeadLength(Http1Connection upstream, ref int scanned)
     {
         var data = upstream.Buffered;
         var end = Http1HeadParser.FindEnd(data, ref scanned);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Outrigger.Proxy.Direct.Http2;
 using Outrigger.Proxy.Reload;
 using Outrigger.Proxy.Routing;
 
@@ -28,6 +29,7 @@ internal sealed partial class DirectConnection
     private volatile Phase _phase;
     private long _phaseSince;
     private int _closed;
+    private Http2Connection? _http2;
 
     public DirectConnection(DirectListener listener, Socket socket)
     {
@@ -47,6 +49,9 @@ internal sealed partial class DirectConnection
 
         /// <summary>An exchange with the upstream is in progress.</summary>
         Exchange,
+
+        /// <summary>The connection speaks HTTP/2 (its own limits: <see cref="Http2Connection.CheckTimeouts"/>).</summary>
+        Http2,
     }
 
     private TimeProvider Time => _listener.Time;
@@ -71,6 +76,15 @@ internal sealed partial class DirectConnection
                 }
 
                 var runtime = _listener.Handler.Runtime;
+                if (parse == HeadParse.Unsupported && _buffer.AsSpan(0, _end).StartsWith(Http2Frames.PrefaceHead) && DirectPath.ServesHttp2(runtime))
+                {
+                    _http2 = new Http2Connection(_listener, _socket, _remoteIp);
+                    SetPhase(Phase.Http2);
+                    _listener.Http2Started();
+                    await _http2.RunAsync(_buffer.AsMemory(0, _end)).ConfigureAwait(false);
+                    return;
+                }
+
                 string[] values = [];
                 var route = parse == HeadParse.Complete && DirectPath.Serves(runtime) ? runtime.Routes.Match(_request, out values) : null;
                 if (route is null || !route.ServedDirectly)
@@ -117,7 +131,7 @@ internal sealed partial class DirectConnection
     }
 
     /// <summary>Whether the connection waits for a request (shutdown closes those at once).</summary>
-    public bool IsIdle => _phase == Phase.Idle;
+    public bool IsIdle => _phase == Phase.Idle || (_phase == Phase.Http2 && _http2!.IsIdle);
 
     /// <summary>Called by the listener's sweep: closes the connection when the phase it is in has lasted too long.</summary>
     public void CheckTimeouts(long now, in DirectTimeouts timeouts)
@@ -131,6 +145,9 @@ internal sealed partial class DirectConnection
                 break;
             case Phase.Exchange:
                 CheckExchange(now, timeouts);
+                break;
+            case Phase.Http2:
+                _http2!.CheckTimeouts(now, timeouts);
                 break;
         }
     }

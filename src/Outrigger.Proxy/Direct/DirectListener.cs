@@ -29,6 +29,7 @@ internal sealed partial class DirectListener : IAsyncDisposable
 
     /// <summary>Client connections open now, from accept until closed, served here or by Kestrel: what max_connections bounds.</summary>
     private long _open;
+    private long _http2Connections;
 
     public DirectListener(IPEndPoint endpoint, ProxyRequestHandler handler, ProxyOptions options, TimeProvider time, ILogger logger)
     {
@@ -70,6 +71,9 @@ internal sealed partial class DirectListener : IAsyncDisposable
     public DirectLimits Limits { get; }
 
     public bool Stopping => _stopping;
+
+    /// <summary>How many connections Outrigger's own HTTP/2 engine has served (for tests and diagnostics).</summary>
+    public long Http2Connections => Interlocked.Read(ref _http2Connections);
 
     /// <summary>Starts accepting; requests the direct path does not serve go to <paramref name="handoff"/>.</summary>
     public void Start(ConnectionHandoff handoff)
@@ -170,6 +174,9 @@ internal sealed partial class DirectListener : IAsyncDisposable
     }
 
     private void ConnectionEnded() => Interlocked.Decrement(ref _open);
+
+    /// <summary>Counts a connection the HTTP/2 engine takes.</summary>
+    public void Http2Started() => Interlocked.Increment(ref _http2Connections);
 
     private void Sweep()
     {

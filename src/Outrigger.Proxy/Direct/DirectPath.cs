@@ -16,6 +16,29 @@ internal static class DirectPath
     public static bool Serves(ProxyRuntime runtime) =>
         runtime.AccessLog is null && !(runtime.Options.Tracing.Spans && ProxyTracing.Source.HasListeners());
 
+    /// <summary>
+    /// Whether prior-knowledge h2c connections are served directly (docs/direct-http2.md): a connection's streams cannot
+    /// be handed over one by one, so every route must be one the direct path serves.
+    /// </summary>
+    public static bool ServesHttp2(ProxyRuntime runtime)
+    {
+        var listener = runtime.Options.Listener;
+        if (!Serves(runtime) || !listener.DirectHttp2 || !listener.Protocols.HasFlag(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2))
+        {
+            return false;
+        }
+
+        foreach (var route in runtime.Routes.Routes)
+        {
+            if (!route.ServedDirectly)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public static bool Serves(CompiledRoute route)
     {
         var cluster = route.Cluster.Options;

@@ -27,6 +27,15 @@ internal sealed class DirectRequest : IRouteRequest
     private int _connectionTokenCount;
     private readonly (int Start, int Length)[] _connectionTokens = new (int, int)[4];
 
+    /// <param name="http2">
+    /// The head was made from an HTTP/2 stream, which cannot be handed to Kestrel: percent-encoded and dot segments in
+    /// the path are accepted, and routed on decoded and normalised as Kestrel would (otherwise such a request is
+    /// <see cref="HeadParse.Unsupported"/>); Via names protocol version 2.
+    /// </param>
+    public DirectRequest(bool http2 = false) => Http2 = http2;
+
+    public bool Http2 { get; }
+
     public string Method { get; private set; } = "";
 
     public int HeadLength { get; private set; }
@@ -196,7 +205,12 @@ internal sealed class DirectRequest : IRouteRequest
         // Percent-encoded or dot segments: Kestrel decodes and normalises those, and route matching must see the same path.
         if (path.IndexOf((byte)'%') >= 0 || path.IndexOf("/."u8) >= 0)
         {
-            return false;
+            if (!Http2 || RequestPath.Normalize(path) is not { } normalized)
+            {
+                return false;
+            }
+
+            _path = normalized;
         }
 
         Method = KnownMethod(line[..space]);

@@ -17,6 +17,7 @@ namespace Outrigger.Proxy.Direct;
 internal static class DirectRequestHead
 {
     private static readonly byte[] ViaEntry = Encoding.ASCII.GetBytes("1.1 " + RequestHeaders.ViaValue);
+    private static readonly byte[] Http2ViaEntry = Encoding.ASCII.GetBytes("2 " + RequestHeaders.ViaValue);
 
     public static void Write(DirectRequest request, HeadBuilder head, ForwardingOptions options, TracingOptions tracing, CompiledRoute route, string[] values, ReadOnlySpan<byte> authority, ReadOnlySpan<byte> clientIp)
     {
@@ -69,7 +70,7 @@ internal static class DirectRequestHead
 
         if (options.Via)
         {
-            AppendList(head, request, FieldKind.Via, "Via: "u8, ViaEntry);
+            AppendList(head, request, FieldKind.Via, "Via: "u8, request.Http2 ? Http2ViaEntry : ViaEntry);
         }
 
         if (options.RequestIdHeader.Length > 0 && request.RequestIdField < 0)

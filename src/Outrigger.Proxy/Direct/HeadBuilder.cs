@@ -14,6 +14,9 @@ internal sealed class HeadBuilder
 
     public Memory<byte> Written => _buffer.AsMemory(0, Length);
 
+    /// <summary>The buffer itself (its first <see cref="Length"/> bytes are written), for a parser that reads arrays.</summary>
+    public byte[] Bytes => _buffer;
+
     public void Clear() => Length = 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -56,6 +56,9 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>Bytes read from the upstream and not consumed yet.</summary>
     public ReadOnlySpan<byte> Buffered => _buffer.AsSpan(_start, _end - _start);
 
+    /// <summary><see cref="Buffered"/> as memory, for a write that may complete later (consume it after).</summary>
+    public ReadOnlyMemory<byte> BufferedMemory => _buffer.AsMemory(_start, _end - _start);
+
     public int MaxHeadBytes => _owner.Options.MaxResponseHeaderBytes;
 
     /// <summary>Field names and values this connection received before (a repeated one is not allocated again).</summary>
