@@ -48,6 +48,25 @@ public class DirectHttp2Tests
     }
 
     [Fact]
+    public async Task Post_EmptyBodyEndedByEmptyData_UpstreamGetsTheEndOfItsChunkedBody()
+    {
+        await using var upstream = await TestUpstream.StartAsync("a");
+        await using var proxy = await ProxyHost.StartAsync(Service(upstream));
+        using var socket = await H2Socket.ConnectAsync(proxy.Port);
+
+        // HEADERS without END_STREAM and without content-length, then an empty DATA frame ending the stream.
+        byte[] block = [0x83, 0x86, 0x44, 0x06, .. "/count"u8, 0x41, 0x01, (byte)'x'];
+        await socket.SendFrameAsync(0x1, 0x4, 1, block);
+        await socket.SendFrameAsync(0x0, 0x1, 1, []);
+        var headers = await socket.ReceiveFrameAsync(0x1);
+        var data = await socket.ReceiveFrameAsync(0x0);
+
+        Assert.Equal(1, headers.StreamId);
+        Assert.Equal(0x88, headers.Payload[0]); // :status 200
+        Assert.Equal("0", Encoding.ASCII.GetString(data.Payload));
+    }
+
+    [Fact]
     public async Task Get_ChunkedUpstreamResponse_DecodedIntoData()
     {
         await using var upstream = await TestUpstream.StartAsync("a");

@@ -73,7 +73,7 @@ internal static class HpackHuffman
             {
                 // Top up with whole bytes; a partial byte's bits may land below `count`, and are read again later.
                 bits |= BinaryPrimitives.ReadUInt64BigEndian(src[next..]) >> count;
-                var bytes = (72 - count) >> 3;
+                var bytes = (64 - count) >> 3;
                 next += bytes;
                 count += bytes << 3;
             }

@@ -26,7 +26,7 @@ internal sealed partial class Http2Connection
     private readonly Dictionary<int, Http2Stream> _streams = [];
     private readonly Stack<Http2Stream> _pool = new();
     private readonly HpackDecoder _decoder;
-    private readonly TrailerSink _discard = new();
+    private readonly DiscardFields _discard = new();
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(ReadBufferSize);
     private byte[] _block = GC.AllocateUninitializedArray<byte>(4096);
     private int _blockLength;
@@ -510,9 +510,10 @@ internal sealed partial class Http2Connection
             return;
         }
 
-        if (_goingAway || !DirectPath.ServesHttp2(Listener.Handler.Runtime))
+        if (_goingAway || Listener.Stopping || !DirectPath.ServesHttp2(Listener.Handler.Runtime))
         {
-            // A configuration that needs Kestrel now: this connection takes no new streams, the client retries them on a new one.
+            // Shutting down, or a configuration that needs Kestrel now: this connection takes no new streams, the client
+            // retries them on a new one.
             _decoder.Decode(block, _discard);
             Writer.WriteRstStream(id, Http2Error.RefusedStream);
             _ = GoAwayAsync(Http2Error.NoError, "the configuration changed");
@@ -722,7 +723,7 @@ internal sealed partial class Http2Connection
     }
 
     /// <summary>Decodes a header block nobody will read (a refused stream): the decoder's table must stay in step.</summary>
-    private sealed class TrailerSink : IHpackHandler
+    private sealed class DiscardFields : IHpackHandler
     {
         public void OnField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
         {

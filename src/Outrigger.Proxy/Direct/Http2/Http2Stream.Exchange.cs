@@ -216,7 +216,7 @@ internal sealed partial class Http2Stream
 
             DirectRequestHead.Write(_request, _head, runtime.Options.Forwarding, runtime.Options.Tracing, route, values, endpoint.AuthorityAscii, _connection.RemoteIp);
             var client = (Http1Client)endpoint.ClientFor(upgrade: false);
-            var hasBody = !_remoteClosed || _body.Count > 0;
+            var hasBody = _chunkedUpload || _declaredLength > 0; // what the upstream head announced
             ArmTimer(route.Timeout, start);
             Http1Connection? upstream = null;
             Task? pump = null;

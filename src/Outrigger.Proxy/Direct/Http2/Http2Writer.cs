@@ -43,8 +43,6 @@ internal sealed class Http2Writer
         }
     }
 
-    public bool Failed => _failed;
-
     /// <summary>A frame with a small payload (SETTINGS, PING, WINDOW_UPDATE, RST_STREAM, GOAWAY).</summary>
     public void WriteFrame(FrameType type, byte flags, int streamId, ReadOnlySpan<byte> payload)
     {

@@ -6,6 +6,11 @@ namespace Outrigger.Proxy.Tests.Direct.Http2;
 
 public class HpackDecoderTests
 {
+    private const string Date21 = "Mon, 21 Oct 2013 20:13:21 GMT";
+    private const string Date22 = "Mon, 21 Oct 2013 20:13:22 GMT";
+    private const string Location = "https://www.example.com";
+    private const string Cookie = "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1";
+
     private static byte[] Hex(string dump) => Convert.FromHexString(dump.Replace(" ", "", StringComparison.Ordinal));
 
     private static List<(string Name, string Value)> Decode(HpackDecoder decoder, string dump)
@@ -108,11 +113,6 @@ public class HpackDecoderTests
             (":method", "GET"), (":scheme", "https"), (":path", "/index.html"), (":authority", "www.example.com"), ("custom-key", "custom-value"));
         AssertTable(decoder, 164, ("custom-key", "custom-value"), ("cache-control", "no-cache"), (":authority", "www.example.com"));
     }
-
-    private const string Date21 = "Mon, 21 Oct 2013 20:13:21 GMT";
-    private const string Date22 = "Mon, 21 Oct 2013 20:13:22 GMT";
-    private const string Location = "https://www.example.com";
-    private const string Cookie = "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1";
 
     [Theory]
     [InlineData(
