@@ -23,20 +23,8 @@ internal static class DirectPath
     public static bool ServesHttp2(ProxyRuntime runtime)
     {
         var listener = runtime.Options.Listener;
-        if (!Serves(runtime) || !listener.DirectHttp2 || !listener.Protocols.HasFlag(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2))
-        {
-            return false;
-        }
-
-        foreach (var route in runtime.Routes.Routes)
-        {
-            if (!route.ServedDirectly)
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return listener.DirectHttp2 && listener.Protocols.HasFlag(Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2)
+            && Serves(runtime) && runtime.AllRoutesServedDirectly;
     }
 
     public static bool Serves(CompiledRoute route)

@@ -26,4 +26,25 @@ internal sealed class ProxyRuntime(long generation, ProxyOptions options, RouteT
 
     /// <summary>Where access log lines go; null when access logging is off.</summary>
     public AccessLogWriter? AccessLog { get; } = accessLog;
+
+    /// <summary>
+    /// Whether the direct path serves every route (what its HTTP/2 engine needs, asked for each new stream): decided on
+    /// first use, once the routes' policies are attached, and kept for the generation.
+    /// </summary>
+    public bool AllRoutesServedDirectly => _allRoutesServedDirectly ??= AllServedDirectly(Routes.Routes);
+
+    private bool? _allRoutesServedDirectly;
+
+    private static bool AllServedDirectly(IReadOnlyList<CompiledRoute> routes)
+    {
+        foreach (var route in routes)
+        {
+            if (!route.ServedDirectly)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
