@@ -186,7 +186,9 @@ public sealed class RetryProxyTests
         using var response = await client.GetAsync("/x");
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.InRange(clock.ElapsedMilliseconds, 450, 2000);
-        Assert.InRange(hung.Requests, 3, 4);
+        // 150 ms tries fit three or four times in 500 ms; a cold first attempt (JIT, connection setup on a busy
+        // machine) can leave room for only two. Ten would mean the route timeout did not bound the retries.
+        Assert.InRange(hung.Requests, 2, 4);
         Assert.Contains("within 500 ms", await response.Content.ReadAsStringAsync());
     }
 
