@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Where Outrigger's proxy spends its CPU and allocations on the HTTP/1.1 2 KB keep-alive path.
+# Where Outrigger's proxy spends its CPU and allocations on the 2 KB keep-alive path, HTTP/1.1 (wrk) or HTTP/2 (h2load).
 #
 #   bench/proxy/profile.sh                 # CPU µs and allocated bytes per request, GC counts
+#   PROTOCOL=h2 bench/proxy/profile.sh     # the same over prior-knowledge h2c: h2load, H2CONNS connections × STREAMS streams
 #   PERF=1 bench/proxy/profile.sh          # plus a `perf record` of the proxy (JIT frames named via perf maps)
 #   BIN=/path/to/outrigger bench/proxy/profile.sh   # reuse a build
 #   EXTRA_ENV="DOTNET_TieredPGO=1" bench/proxy/profile.sh   # try runtime settings
 #
 # Same layout as run.sh: upstream nginx and wrk on core 0, Outrigger alone on core 1. Allocated bytes come from the
 # runtime's own counter (dotnet.gc.heap.total_allocated on the admin /metrics endpoint) read before and after the run.
-# Knobs: DURATION (s, 10), WARMUP (s, 15), CONNS (32), SIZE (2k), RATE (if set, a rate-limited hey run instead of wrk: req/s).
+# Knobs: DURATION (s, 10), WARMUP (s, 15), CONNS (32), SIZE (2k), RATE (if set, a rate-limited hey run instead of wrk: req/s),
+# PROTOCOL (h1 or h2), H2CONNS (4), STREAMS (32) as in run.sh.
 set -euo pipefail
 
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-32}
+PROTOCOL=${PROTOCOL:-h1}
+H2CONNS=${H2CONNS:-4}
+STREAMS=${STREAMS:-32}
 SIZE=${SIZE:-2k}
 RT=${RT:-}   # e.g. RT="chrt -f 50": run the measured processes at real-time priority, ahead of other work on a shared machine
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -78,8 +83,10 @@ metric() { curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v m="$1" '$1 ~ "^"m 
 ticks() { awk '{print $14 + $15}' "/proc/$OUT_PID/stat"; }
 switches() { cat /proc/"$OUT_PID"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
 
+h2() { $RT taskset -c 0 h2load -t1 -c"$H2CONNS" -m"$STREAMS" -D "$1" "http://127.0.0.1:$PROXY/$SIZE"; }
+
 # Tiered JIT: about 10-15 s of load before the hot paths stop being recompiled.
-$RT taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP:-15}s" "http://127.0.0.1:$PROXY/$SIZE" >/dev/null
+if [ "$PROTOCOL" = h2 ]; then h2 "${WARMUP:-15}" >/dev/null; else $RT taskset -c 0 wrk -t1 -c"$CONNS" -d"${WARMUP:-15}s" "http://127.0.0.1:$PROXY/$SIZE" >/dev/null; fi
 alloc0=$(metric dotnet_gc_heap_total_allocated)
 gc0=$(metric dotnet_gc_collections)
 cpu0=$(ticks)
@@ -90,7 +97,11 @@ if [ -n "${PERF:-}" ]; then
   perf record -F 2999 -g -p "$OUT_PID" -o "$OUT/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 &
   PERF_PID=$!
 fi
-if [ -n "${RATE:-}" ]; then
+if [ "$PROTOCOL" = h2 ]; then
+  out=$(h2 "$DURATION")
+  requests=$(echo "$out" | awk '/^requests:/ {print $8}')
+  echo "$out" | grep -E '^finished in|^requests:|^time for request:'
+elif [ -n "${RATE:-}" ]; then
   out=$(taskset -c 0 hey -z "${DURATION}s" -c "$CONNS" -q $((RATE / CONNS)) "http://127.0.0.1:$PROXY/$SIZE")
   requests=$(echo "$out" | awk '/\[200\]/ {print $2}')
   echo "$out" | grep -E 'Requests/sec|Average|50% in|90% in|99% in'

@@ -89,9 +89,12 @@ internal static class HpackStaticTable
             return 0;
         }
 
+        // The table's names are lower case: a first byte that differs even when lowered rules a name out cheaply.
+        var first = name.IsEmpty ? 0 : name[0] | 0x20;
         foreach (var index in IndicesByLength[name.Length])
         {
-            if (Ascii.EqualsIgnoreCase(name, Entries[index - 1].Name))
+            var candidate = Entries[index - 1].Name;
+            if (first == candidate[0] && Ascii.EqualsIgnoreCase(name, candidate))
             {
                 return index;
             }

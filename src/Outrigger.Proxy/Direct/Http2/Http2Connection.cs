@@ -25,6 +25,7 @@ internal sealed partial class Http2Connection
     private readonly Lock _lock = new();
     private readonly Dictionary<int, Http2Stream> _streams = [];
     private readonly Stack<Http2Stream> _pool = new();
+    private readonly List<Http2Stream> _parked = [];
     private readonly HpackDecoder _decoder;
     private readonly DiscardFields _discard = new();
     private byte[] _buffer = GC.AllocateUninitializedArray<byte>(ReadBufferSize);
@@ -44,6 +45,7 @@ internal sealed partial class Http2Connection
     private long _idleSince;
     private long _blockSince;
     private int _closed;
+    private int _batchThread;
 
     public Http2Connection(DirectListener listener, Socket socket, byte[] remoteIp)
     {
@@ -98,7 +100,7 @@ internal sealed partial class Http2Connection
             SendPreface();
             while (true)
             {
-                ReadFrames();
+                ReadBatch();
                 if (!await ReadAsync().ConfigureAwait(false))
                 {
                     return;
@@ -155,6 +157,21 @@ internal sealed partial class Http2Connection
         {
             stream.CheckTimeouts(now, timeouts);
         }
+    }
+
+    /// <summary>
+    /// Called by a stream that has just sent its request upstream: true when that happened inside the batch of frames
+    /// being handled, and the stream is to read its answer when the batch ends (<see cref="Http2Stream.Unpark"/>).
+    /// </summary>
+    public bool Park(Http2Stream stream)
+    {
+        if (_batchThread != Environment.CurrentManagedThreadId)
+        {
+            return false;
+        }
+
+        _parked.Add(stream);
+        return true;
     }
 
     /// <summary>Returns credit for <paramref name="count"/> body bytes a stream has passed on.</summary>
@@ -239,6 +256,32 @@ internal sealed partial class Http2Connection
     {
         BinaryPrimitives.WriteUInt16BigEndian(destination, id);
         BinaryPrimitives.WriteInt32BigEndian(destination[2..], value);
+    }
+
+    /// <summary>
+    /// Handles the frames read as one batch. Streams it starts send their requests upstream at once but read the answers
+    /// only at its end (by then the first of them are usually in, so those reads do not come back empty), and the writer
+    /// holds what the batch answers until then: the requests of one read are answered in one write where they can be.
+    /// </summary>
+    private void ReadBatch()
+    {
+        Writer.Hold();
+        _batchThread = Environment.CurrentManagedThreadId;
+        try
+        {
+            ReadFrames();
+        }
+        finally
+        {
+            _batchThread = 0;
+            foreach (var stream in _parked)
+            {
+                stream.Unpark();
+            }
+
+            _parked.Clear();
+            Writer.Release();
+        }
     }
 
     /// <summary>Handles every whole frame in the buffer.</summary>

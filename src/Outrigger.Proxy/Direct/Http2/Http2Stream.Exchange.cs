@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading.Tasks.Sources;
 using Microsoft.AspNetCore.Http;
 using Outrigger.Proxy.Clusters;
 using Outrigger.Proxy.Forwarding;
@@ -15,7 +16,7 @@ using Outrigger.Proxy.Upstream.Http1;
 namespace Outrigger.Proxy.Direct.Http2;
 
 /// <summary>Forwarding one stream: the request as HTTP/1.1 to the upstream, the response back as HEADERS and DATA.</summary>
-internal sealed partial class Http2Stream
+internal sealed partial class Http2Stream : IValueTaskSource
 {
     private const int BodyBufferSize = 16 * 1024;
 
@@ -33,6 +34,7 @@ internal sealed partial class Http2Stream
     private long _deadline = long.MaxValue;
     private ITimer? _timer;
     private byte[]? _bodyBuffer;
+    private ManualResetValueTaskSourceCore<bool> _batchEnd;
 
     private TimeProvider Time => Listener.Time;
 
@@ -48,6 +50,28 @@ internal sealed partial class Http2Stream
         }
 
         _ = RunAsync(endStream);
+    }
+
+    /// <summary>The batch of frames that started this stream has been handled (<see cref="Http2Connection.Park"/>).</summary>
+    public void Unpark() => _batchEnd.SetResult(true);
+
+    void IValueTaskSource.GetResult(short token) => _batchEnd.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _batchEnd.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _batchEnd.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Completes at once, or at the end of the connection's batch of frames when the request went out inside it.</summary>
+    private ValueTask BatchEndAsync()
+    {
+        if (!_connection.Park(this))
+        {
+            return default;
+        }
+
+        _batchEnd.Reset();
+        return new ValueTask(this, _batchEnd.Version);
     }
 
     /// <summary>Called by the sweep: the request body's minimum rate.</summary>
@@ -248,6 +272,8 @@ internal sealed partial class Http2Stream
                     {
                         pump = PumpBodyAsync(upstream);
                     }
+
+                    await BatchEndAsync().ConfigureAwait(false);
 
                     var scanned = 0;
                     while ((headLength = DirectConnection.FinalHeadLength(upstream, ref scanned)) <= 0)

@@ -6,8 +6,9 @@ namespace Outrigger.Proxy.Direct.Http2;
 /// <summary>
 /// The frames a connection sends, and its send-side flow control (RFC 9113 §5.2). Frames are appended to a buffer under
 /// one lock; whoever appends to an idle writer starts the flush, which sends everything appended meanwhile in one write,
-/// so responses finishing together share a system call. DATA waits for window (the stream's and the connection's) and,
-/// when the client reads slower than the upstreams answer, for the buffer to drain.
+/// so responses finishing together share a system call. While the connection handles a batch of frames it holds the
+/// flush (<see cref="Hold"/>), so what the batch answers leaves in one write at its end. DATA waits for window (the
+/// stream's and the connection's) and, when the client reads slower than the upstreams answer, for the buffer to drain.
 /// </summary>
 internal sealed class Http2Writer
 {
@@ -20,6 +21,7 @@ internal sealed class Http2Writer
     private byte[] _sending = GC.AllocateUninitializedArray<byte>(16 * 1024);
     private int _length;
     private bool _flushing;
+    private bool _held;
     private bool _failed;
     private long _connectionWindow = Http2Frames.DefaultWindow;
     private int _maxFrameSize = Http2Frames.DefaultMaxFrameSize;
@@ -41,6 +43,28 @@ internal sealed class Http2Writer
                 _maxFrameSize = value;
             }
         }
+    }
+
+    /// <summary>Appended frames wait for <see cref="Release"/> instead of being sent at once.</summary>
+    public void Hold()
+    {
+        lock (_lock)
+        {
+            _held = true;
+        }
+    }
+
+    /// <summary>Ends <see cref="Hold"/>: what was appended meanwhile is sent.</summary>
+    public void Release()
+    {
+        bool start;
+        lock (_lock)
+        {
+            _held = false;
+            start = StartFlush();
+        }
+
+        Flush(start);
     }
 
     /// <summary>A frame with a small payload (SETTINGS, PING, WINDOW_UPDATE, RST_STREAM, GOAWAY).</summary>
@@ -170,7 +194,7 @@ internal sealed class Http2Writer
     {
         lock (_lock)
         {
-            if (!_flushing || _failed)
+            if (_failed || (!_flushing && _length == 0))
             {
                 return Task.CompletedTask;
             }
@@ -269,7 +293,7 @@ internal sealed class Http2Writer
 
     private bool StartFlush()
     {
-        if (_flushing || _failed || _length == 0)
+        if (_flushing || _held || _failed || _length == 0)
         {
             return false;
         }

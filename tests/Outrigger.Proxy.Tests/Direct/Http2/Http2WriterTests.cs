@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using Outrigger.Proxy.Direct.Http2;
+using Xunit;
+
+namespace Outrigger.Proxy.Tests.Direct.Http2;
+
+/// <summary>The writer's batching: what is appended while it is held leaves in one write when it is released.</summary>
+public sealed class Http2WriterTests : IDisposable
+{
+    private const int PingFrameLength = Http2Frames.HeaderLength + 8;
+
+    private readonly Socket _server;
+    private readonly Socket _client;
+
+    public Http2WriterTests()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        _client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _client.Connect(listener.LocalEndPoint!);
+        _server = listener.Accept();
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _client.Dispose();
+    }
+
+    [Fact]
+    public async Task Hold_FramesWaitForRelease_ThenLeaveTogetherInOrder()
+    {
+        var writer = new Http2Writer(_server);
+
+        writer.Hold();
+        for (byte i = 1; i <= 3; i++)
+        {
+            writer.WriteFrame(FrameType.Ping, 0, 0, [i, 0, 0, 0, 0, 0, 0, 0]);
+        }
+
+        await Task.Delay(100);
+        Assert.Equal(0, _client.Available);
+
+        writer.Release();
+        var received = await ReceiveAsync(3 * PingFrameLength);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var frame = FrameHeader.Read(received.AsSpan(i * PingFrameLength));
+            Assert.Equal(FrameType.Ping, frame.Type);
+            Assert.Equal(8, frame.Length);
+            Assert.Equal(i + 1, received[(i * PingFrameLength) + Http2Frames.HeaderLength]);
+        }
+    }
+
+    [Fact]
+    public async Task DrainAsync_WhileHeldWithFramesAppended_CompletesOnlyAfterRelease()
+    {
+        var writer = new Http2Writer(_server);
+        writer.Hold();
+        writer.WriteFrame(FrameType.Ping, 0, 0, new byte[8]);
+
+        var drained = writer.DrainAsync();
+        await Task.Delay(50);
+        Assert.False(drained.IsCompleted);
+
+        writer.Release();
+        await drained.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(PingFrameLength, (await ReceiveAsync(PingFrameLength)).Length);
+    }
+
+    [Fact]
+    public async Task DrainAsync_HeldWithNothingAppended_CompletesAtOnce()
+    {
+        var writer = new Http2Writer(_server);
+        writer.Hold();
+
+        Assert.True(writer.DrainAsync().IsCompleted);
+
+        writer.Release();
+        writer.WriteFrame(FrameType.Ping, 0, 0, new byte[8]);
+        Assert.Equal(PingFrameLength, (await ReceiveAsync(PingFrameLength)).Length);
+    }
+
+    private async Task<byte[]> ReceiveAsync(int count)
+    {
+        var buffer = new byte[count];
+        var received = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (received < count)
+        {
+            var read = await _client.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, timeout.Token);
+            Assert.NotEqual(0, read);
+            received += read;
+        }
+
+        return buffer;
+    }
+}
