@@ -59,6 +59,7 @@ internal sealed partial class DirectListener : IAsyncDisposable
         }
 
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        Turn = new NextTurn(logger);
     }
 
     /// <summary>The bound endpoint (a port of 0 replaced by the one the OS chose).</summary>
@@ -69,6 +70,9 @@ internal sealed partial class DirectListener : IAsyncDisposable
     public TimeProvider Time { get; }
 
     public DirectLimits Limits { get; }
+
+    /// <summary>Where HTTP/2 writers wait for the event thread's next turn to send answers together.</summary>
+    public NextTurn Turn { get; }
 
     public bool Stopping => _stopping;
 
@@ -137,6 +141,7 @@ internal sealed partial class DirectListener : IAsyncDisposable
     {
         await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
         _sweep?.Dispose();
+        Turn.Dispose();
     }
 
     private async Task AcceptLoopAsync()

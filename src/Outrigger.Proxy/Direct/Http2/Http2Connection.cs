@@ -52,7 +52,7 @@ internal sealed partial class Http2Connection
         Listener = listener;
         _socket = socket;
         RemoteIp = remoteIp;
-        Writer = new Http2Writer(socket);
+        Writer = new Http2Writer(socket, listener.Turn);
         _decoder = new HpackDecoder(maxStringLength: listener.Limits.MaxHeaderBytes + listener.Limits.MaxRequestLineBytes);
         _idleSince = listener.Time.GetTimestamp();
     }
@@ -193,6 +193,7 @@ internal sealed partial class Http2Connection
         lock (_lock)
         {
             _streams.Remove(stream.Id);
+            Writer.OpenStreams = _streams.Count;
             last = _streams.Count == 0;
             if (last)
             {
@@ -592,6 +593,7 @@ internal sealed partial class Http2Connection
         lock (_lock)
         {
             _streams.Add(id, stream);
+            Writer.OpenStreams = _streams.Count;
         }
 
         stream.Start(_blockEndStream);

@@ -7,15 +7,18 @@ namespace Outrigger.Proxy.Direct.Http2;
 /// The frames a connection sends, and its send-side flow control (RFC 9113 §5.2). Frames are appended to a buffer under
 /// one lock; whoever appends to an idle writer starts the flush, which sends everything appended meanwhile in one write,
 /// so responses finishing together share a system call. While the connection handles a batch of frames it holds the
-/// flush (<see cref="Hold"/>), so what the batch answers leaves in one write at its end. DATA waits for window (the
-/// stream's and the connection's) and, when the client reads slower than the upstreams answer, for the buffer to drain.
+/// flush (<see cref="Hold"/>), so what the batch answers leaves in one write at its end. Outside a batch, while other
+/// streams are open, the flush waits for the event thread's next turn (<see cref="NextTurn"/>), so the answers it reads
+/// meanwhile leave together. DATA waits for window (the stream's and the connection's) and, when the client reads slower
+/// than the upstreams answer, for the buffer to drain.
 /// </summary>
-internal sealed class Http2Writer
+internal sealed class Http2Writer : ITurnWork
 {
     /// <summary>Buffered bytes above which DATA writers wait for the flush (the bound on a slow reader's memory).</summary>
     private const int HighWater = 256 * 1024;
 
     private readonly Socket _socket;
+    private readonly NextTurn? _turn;
     private readonly Lock _lock = new();
     private byte[] _pending = GC.AllocateUninitializedArray<byte>(16 * 1024);
     private byte[] _sending = GC.AllocateUninitializedArray<byte>(16 * 1024);
@@ -27,8 +30,15 @@ internal sealed class Http2Writer
     private int _maxFrameSize = Http2Frames.DefaultMaxFrameSize;
     private TaskCompletionSource? _changed;
     private TaskCompletionSource? _idle;
+    private int _openStreams;
 
-    public Http2Writer(Socket socket) => _socket = socket;
+    /// <param name="socket">The client connection.</param>
+    /// <param name="turn">Where flushes outside a batch wait while other streams are open; null to flush at once.</param>
+    public Http2Writer(Socket socket, NextTurn? turn)
+    {
+        _socket = socket;
+        _turn = turn;
+    }
 
     /// <summary>The lock that guards the send windows (the connection adjusts them on WINDOW_UPDATE and SETTINGS).</summary>
     public Lock SyncRoot => _lock;
@@ -43,6 +53,13 @@ internal sealed class Http2Writer
                 _maxFrameSize = value;
             }
         }
+    }
+
+    /// <summary>The connection's streams in progress (set by the connection as they start and end).</summary>
+    public int OpenStreams
+    {
+        get => Volatile.Read(ref _openStreams);
+        set => Volatile.Write(ref _openStreams, value);
     }
 
     /// <summary>Appended frames wait for <see cref="Release"/> instead of being sent at once.</summary>
@@ -64,7 +81,10 @@ internal sealed class Http2Writer
             start = StartFlush();
         }
 
-        Flush(start);
+        if (start)
+        {
+            _ = FlushAsync();
+        }
     }
 
     /// <summary>A frame with a small payload (SETTINGS, PING, WINDOW_UPDATE, RST_STREAM, GOAWAY).</summary>
@@ -302,13 +322,25 @@ internal sealed class Http2Writer
         return true;
     }
 
+    /// <summary>Runs the flush <see cref="StartFlush"/> started: at the next turn when other streams may answer before it.</summary>
     private void Flush(bool start)
     {
-        if (start)
+        if (!start)
+        {
+            return;
+        }
+
+        if (_turn is not null && OpenStreams > 1)
+        {
+            _turn.Enqueue(this);
+        }
+        else
         {
             _ = FlushAsync();
         }
     }
+
+    void ITurnWork.RunTurn() => _ = FlushAsync();
 
     private void WakeLocked()
     {

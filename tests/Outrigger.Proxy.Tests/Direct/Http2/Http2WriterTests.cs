@@ -1,11 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Outrigger.Proxy.Direct;
 using Outrigger.Proxy.Direct.Http2;
 using Xunit;
 
 namespace Outrigger.Proxy.Tests.Direct.Http2;
 
-/// <summary>The writer's batching: what is appended while it is held leaves in one write when it is released.</summary>
+/// <summary>
+/// The writer's batching: what is appended while it is held leaves in one write when it is released, and outside a batch,
+/// with other streams open, at the event thread's next turn.
+/// </summary>
 public sealed class Http2WriterTests : IDisposable
 {
     private const int PingFrameLength = Http2Frames.HeaderLength + 8;
@@ -32,7 +37,7 @@ public sealed class Http2WriterTests : IDisposable
     [Fact]
     public async Task Hold_FramesWaitForRelease_ThenLeaveTogetherInOrder()
     {
-        var writer = new Http2Writer(_server);
+        var writer = new Http2Writer(_server, turn: null);
 
         writer.Hold();
         for (byte i = 1; i <= 3; i++)
@@ -58,7 +63,7 @@ public sealed class Http2WriterTests : IDisposable
     [Fact]
     public async Task DrainAsync_WhileHeldWithFramesAppended_CompletesOnlyAfterRelease()
     {
-        var writer = new Http2Writer(_server);
+        var writer = new Http2Writer(_server, turn: null);
         writer.Hold();
         writer.WriteFrame(FrameType.Ping, 0, 0, new byte[8]);
 
@@ -74,7 +79,7 @@ public sealed class Http2WriterTests : IDisposable
     [Fact]
     public async Task DrainAsync_HeldWithNothingAppended_CompletesAtOnce()
     {
-        var writer = new Http2Writer(_server);
+        var writer = new Http2Writer(_server, turn: null);
         writer.Hold();
 
         Assert.True(writer.DrainAsync().IsCompleted);
@@ -82,6 +87,45 @@ public sealed class Http2WriterTests : IDisposable
         writer.Release();
         writer.WriteFrame(FrameType.Ping, 0, 0, new byte[8]);
         Assert.Equal(PingFrameLength, (await ReceiveAsync(PingFrameLength)).Length);
+    }
+
+    [Fact]
+    public async Task Flush_WithOtherStreamsOpen_WaitsForTheNextTurn()
+    {
+        using var turn = new NextTurn(NullLogger.Instance);
+        using var gate = new ManualResetEventSlim();
+        turn.Enqueue(new BlockingWork(gate)); // the turn is busy until the gate opens
+        var writer = new Http2Writer(_server, turn) { OpenStreams = 2 };
+
+        writer.WriteFrame(FrameType.Ping, 0, 0, [1, 0, 0, 0, 0, 0, 0, 0]);
+        writer.WriteFrame(FrameType.Ping, 0, 0, [2, 0, 0, 0, 0, 0, 0, 0]);
+        await Task.Delay(100);
+        Assert.Equal(0, _client.Available);
+
+        gate.Set();
+        var received = await ReceiveAsync(2 * PingFrameLength);
+        Assert.Equal(1, received[Http2Frames.HeaderLength]);
+        Assert.Equal(2, received[PingFrameLength + Http2Frames.HeaderLength]);
+        await writer.DrainAsync().WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Flush_WithNoOtherStreamOpen_SendsAtOnce()
+    {
+        using var turn = new NextTurn(NullLogger.Instance);
+        using var gate = new ManualResetEventSlim();
+        turn.Enqueue(new BlockingWork(gate));
+        var writer = new Http2Writer(_server, turn) { OpenStreams = 1 };
+
+        try
+        {
+            writer.WriteFrame(FrameType.Ping, 0, 0, new byte[8]);
+            Assert.Equal(PingFrameLength, (await ReceiveAsync(PingFrameLength)).Length);
+        }
+        finally
+        {
+            gate.Set();
+        }
     }
 
     private async Task<byte[]> ReceiveAsync(int count)
@@ -97,5 +141,10 @@ public sealed class Http2WriterTests : IDisposable
         }
 
         return buffer;
+    }
+
+    private sealed class BlockingWork(ManualResetEventSlim gate) : ITurnWork
+    {
+        public void RunTurn() => gate.Wait(TimeSpan.FromSeconds(10));
     }
 }
