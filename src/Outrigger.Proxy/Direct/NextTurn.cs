@@ -66,24 +66,28 @@ internal sealed partial class NextTurn : IDisposable
     /// <summary>Runs <paramref name="work"/> at the event thread's next turn.</summary>
     public void Enqueue(ITurnWork work)
     {
+        bool queued;
+        var signal = false;
         lock (_lock)
         {
-            if (!_disposed)
+            queued = !_disposed;
+            if (queued)
             {
                 _queued.Enqueue(work);
-                if (_signalled)
-                {
-                    return;
-                }
-
+                signal = !_signalled;
                 _signalled = true;
             }
         }
 
-        if (_disposed)
+        if (!queued)
         {
             work.RunTurn();
             return;
+        }
+
+        if (!signal)
+        {
+            return; // a datagram is on its way already, or the turn is running and takes this work too
         }
 
         try
